@@ -1,0 +1,131 @@
+"""Refuse answers that cannot produce a working project, before anything is written.
+
+Cookiecutter renders this file with Jinja, then runs it; a non-zero exit makes it
+delete the output directory. The answers arrive as one JSON literal, so no quote or
+backslash typed at a prompt can change the code. Tests import this module and call
+its functions directly.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+
+SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
+
+# Distributions the generated project depends on (or whose import names it uses):
+# a package of the same name would shadow them on sys.path.
+RESERVED_NAMES = frozenset(
+    {
+        "aio_pika",
+        "aiokafka",
+        "anyio",
+        "confluent_kafka",
+        "deprecated",
+        "fast_depends",
+        "faststream",
+        "google",
+        "grpc",
+        "mypy",
+        "nats",
+        "opentelemetry",
+        "pydantic",
+        "pydantic_settings",
+        "pytest",
+        "redis",
+        "requests",
+        "ruff",
+        "tests",
+        "thrift",
+        "typing_extensions",
+        "zmqtt",
+    }
+)
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+# (exporter, backend) pairs that cannot deliver spans, with what to choose instead.
+REFUSED_COMBINATIONS: dict[tuple[str, str], str] = {
+    **{
+        ("console", backend): (
+            f"exporter 'console' prints spans to stdout, so backend '{backend}' would "
+            "receive nothing. Choose backend 'none', or an exporter that sends spans "
+            "(otlp-grpc, otlp-http)."
+        )
+        for backend in ("jaeger", "zipkin", "tempo")
+    },
+    **{
+        (exporter, "zipkin"): (
+            f"Zipkin only accepts its own span format, not what exporter '{exporter}' "
+            "sends. Choose exporter 'zipkin' for backend 'zipkin', or keep "
+            f"'{exporter}' with backend 'jaeger' or 'tempo'."
+        )
+        for exporter in ("otlp-grpc", "otlp-http", "jaeger")
+    },
+}
+
+
+def slug_errors(slug: str) -> list[str]:
+    if not SLUG_PATTERN.match(slug):
+        return [
+            f"project_slug {slug!r} must be lower-case letters, digits and single "
+            "'-' or '_' separators, starting with a letter (for example 'order-service')."
+        ]
+    return []
+
+
+def package_errors(package: str) -> list[str]:
+    if not package.isidentifier() or not package.isascii():
+        return [
+            f"package_name {package!r} is not a valid Python identifier: use ASCII "
+            "letters, digits and underscores, starting with a letter (for example "
+            "'order_service')."
+        ]
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return [f"package_name {package!r} is a Python keyword; choose another name."]
+    if package != package.lower():
+        return [f"package_name {package!r} must be lower case (PEP 8)."]
+    if package.lower() in RESERVED_NAMES or package in sys.stdlib_module_names:
+        return [
+            f"package_name {package!r} would shadow the module of that name that the "
+            "project imports; choose another name (for example "
+            f"'{package}_service')."
+        ]
+    return []
+
+
+def python_errors(version: str) -> list[str]:
+    if version not in SUPPORTED_PYTHON:
+        return [
+            f"python_version {version!r} is not supported; FastStream 0.7 runs on "
+            f"{', '.join(SUPPORTED_PYTHON)}."
+        ]
+    return []
+
+
+def combination_errors(exporter: str, backend: str) -> list[str]:
+    reason = REFUSED_COMBINATIONS.get((exporter, backend))
+    return [reason] if reason else []
+
+
+def validate(answers: dict[str, str]) -> list[str]:
+    """Every problem with the answers, each a sentence that says what to do."""
+    return [
+        *slug_errors(answers["project_slug"]),
+        *package_errors(answers["package_name"]),
+        *python_errors(answers["python_version"]),
+        *combination_errors(answers["exporter"], answers["backend"]),
+    ]
+
+
+def main(answers: dict[str, str]) -> int:
+    errors = validate(answers)
+    for error in errors:
+        print(f"ERROR: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(r'''{{ cookiecutter | tojson }}''')))

@@ -1,0 +1,1 @@
+"""The span exporter chosen when the project was generated."""

@@ -1,0 +1,75 @@
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+{%- set exporter = cookiecutter._exporters[cookiecutter.exporter] -%}
+"""OpenTelemetry wiring: the resource, the tracer provider, the broker middleware and
+the exporter.
+
+Everything is configured by the standard `OTEL_*` environment variables (service name,
+resource attributes, sampler, batch processor, exporter endpoint), which the SDK reads.
+"""
+
+import logging
+import os
+from importlib.metadata import PackageNotFoundError, version
+
+from {{ broker.middleware_module }} import {{ broker.middleware_class }}
+from opentelemetry import trace
+from opentelemetry.sdk.resources import (
+    SERVICE_NAME,
+    SERVICE_VERSION,
+    OTELResourceDetector,
+    Resource,
+)
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import build_span_exporter
+from {{ cookiecutter.package_name }}.settings import SERVICE_NAME as DEFAULT_SERVICE_NAME
+
+logger = logging.getLogger(__name__)
+
+
+def service_version() -> str:
+    try:
+        return version(DEFAULT_SERVICE_NAME)
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def build_resource() -> Resource:
+    """Service name and version, unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES
+    say otherwise (the environment wins, as the specification asks)."""
+    defaults = Resource.create(
+        {SERVICE_NAME: DEFAULT_SERVICE_NAME, SERVICE_VERSION: service_version()}
+    )
+    return defaults.merge(OTELResourceDetector().detect())
+
+
+def create_tracer_provider() -> TracerProvider:
+    """A provider with no exporter yet: spans are exported once the app starts
+    (`start_exporting`), so importing the app never opens a connection. The sampler
+    comes from OTEL_TRACES_SAMPLER (default `parentbased_always_on`)."""
+    return TracerProvider(resource=build_resource())
+
+
+def telemetry_middleware(
+    tracer_provider: TracerProvider,
+) -> {{ broker.middleware_class }}:
+    """FastStream's own tracing middleware for this broker: a span per publish and per
+    message processed, with W3C `traceparent` carried in the message headers."""
+    return {{ broker.middleware_class }}(tracer_provider=tracer_provider)
+
+
+def sdk_disabled() -> bool:
+    return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+
+
+def start_exporting(tracer_provider: TracerProvider) -> None:
+    """Export spans in batches through the configured exporter, and make the provider
+    the global one so that any other instrumentation joins the same traces."""
+    if sdk_disabled():
+        logger.info("OTEL_SDK_DISABLED=true: tracing is off")
+        return
+    exporter = build_span_exporter()
+    tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(tracer_provider)
+    logger.info("exporting spans with %s", type(exporter).__name__)

@@ -1,0 +1,50 @@
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+"""Shared fixtures: the service's own broker held in memory, and the spans it records.
+
+No test opens a network connection: the broker is FastStream's in-memory test broker
+and spans are collected by an `InMemorySpanExporter`.
+"""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from {{ broker.module }} import {{ broker.broker_class }}, {{ broker.test_broker }}
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+
+def pytest_configure() -> None:
+    # The SDK reads OTEL_* when the app is first imported, which happens after this
+    # (test modules are imported later): a developer's shell must not change what
+    # the tests see. Child interpreters that tests start inherit the cleaned copy.
+    for name in [name for name in os.environ if name.startswith("OTEL_")]:
+        del os.environ[name]
+
+
+@pytest.fixture(scope="session")
+def session_span_exporter() -> InMemorySpanExporter:
+    from {{ cookiecutter.package_name }}.app import tracer_provider
+
+    exporter = InMemorySpanExporter()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+@pytest.fixture
+def spans(
+    session_span_exporter: InMemorySpanExporter,
+) -> Iterator[InMemorySpanExporter]:
+    """The spans the service records during one test."""
+    session_span_exporter.clear()
+    yield session_span_exporter
+    session_span_exporter.clear()
+
+
+@pytest.fixture
+async def test_broker() -> AsyncIterator[{{ broker.broker_class }}]:
+    """The service's broker, with its handlers and middleware, held in memory."""
+    from {{ cookiecutter.package_name }}.app import broker
+
+    async with {{ broker.test_broker }}(broker) as connected:
+        yield connected

@@ -1,0 +1,28 @@
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+import subprocess
+import sys
+
+
+def test_demo_prints_one_trace_of_the_whole_pipeline() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}.demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    lines = result.stdout.splitlines()
+    assert len([line for line in lines if line.startswith("trace ")]) == 1
+    span_lines = [line.strip() for line in lines if "└──" in line]
+    assert [line.split(" [")[0] for line in span_lines] == [
+        "└── {{ broker.span_prefix }}orders create",
+        "└── {{ broker.span_prefix }}orders publish",
+        "└── {{ broker.span_prefix }}orders process",
+        "└── {{ broker.span_prefix }}invoices publish",
+        "└── {{ broker.span_prefix }}invoices process",
+    ]
+    assert "app.invoice.total=40.20" in result.stdout
+    # The service's log lines carry the same trace id.
+    trace_id = lines[0].removeprefix("trace ")
+    assert f"trace_id={trace_id}" in result.stderr

@@ -1,5 +1,5 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
-"""Service settings, read from the environment (and a `.env` file, if present).
+"""Service settings, read from environment variables of the same name in upper case.
 
 Telemetry is configured by the standard `OTEL_*` variables, which the OpenTelemetry
 SDK reads itself; only what OpenTelemetry has no variable for lives here.
@@ -11,7 +11,7 @@ import socket
 
 {% endif -%}
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
 SERVICE_NAME = "{{ cookiecutter.project_slug }}"
 {%- if cookiecutter.broker == "redis" %}
@@ -24,8 +24,6 @@ def _default_consumer_name() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
     broker_url: str = Field(
         default="{{ broker.default_url }}",
         description="Broker address (BROKER_URL).",

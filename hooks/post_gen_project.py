@@ -39,4 +39,4 @@ def main(project: Path, answers: dict[str, object]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path.cwd(), json.loads(r'''{{ cookiecutter | tojson }}''')))
+    sys.exit(main(Path.cwd(), json.loads(r"""{{ cookiecutter | tojson }}""")))

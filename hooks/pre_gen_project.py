@@ -71,7 +71,8 @@ def slug_errors(slug: str) -> list[str]:
     if not SLUG_PATTERN.match(slug):
         return [
             f"project_slug {slug!r} must be lower-case letters, digits and single "
-            "'-' or '_' separators, starting with a letter (for example 'order-service')."
+            "'-' or '_' separators, starting with a letter (for example "
+            "'order-service')."
         ]
     return []
 
@@ -128,4 +129,4 @@ def main(answers: dict[str, str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(json.loads(r'''{{ cookiecutter | tojson }}''')))
+    sys.exit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.template import TEMPLATE_DIR
+
+
+def run_cookiecutter(
+    output_dir: Path, *answers: str
+) -> subprocess.CompletedProcess[str]:
+    """`cookiecutter --no-input` exactly as a user runs it, with key=value answers."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            str(TEMPLATE_DIR),
+            "--output-dir",
+            str(output_dir),
+            *answers,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def output_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "out"
+    directory.mkdir()
+    return directory

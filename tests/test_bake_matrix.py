@@ -1,0 +1,114 @@
+"""Every broker x exporter x backend: baked, refused with its reason, or checked to be a
+clean project (rendered, parseable, compiled, linted and formatted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.template import (
+    BACKENDS,
+    BROKER_TABLE,
+    BROKERS,
+    EXPORTER_TABLE,
+    EXPORTERS,
+    all_combinations,
+    refusal,
+)
+
+# Jinja left behind; `${{ ... }}` is GitHub Actions' own syntax and belongs there.
+LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
+
+MATRIX = [
+    pytest.param(broker, exporter, backend, id=f"{broker}-{exporter}-{backend}")
+    for broker, exporter, backend in all_combinations()
+]
+
+
+def text_files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file()]
+
+
+def ruff(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *arguments],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def assert_clean_project(project: Path, broker: str, exporter: str) -> None:
+    package = "my_faststream_service"
+    exporter_module = str(EXPORTER_TABLE[exporter]["module"])
+
+    for path in text_files(project):
+        text = path.read_text()
+        leftover = LEFTOVER_JINJA.search(text)
+        assert leftover is None, f"{path.relative_to(project)}: {leftover}"
+        if path.suffix == ".py":
+            compile(text, str(path), "exec")
+
+    pyproject: dict[str, Any] = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    assert f"faststream[{BROKER_TABLE[broker]['extra']},otel,cli]" in dependencies
+    for other, spec in EXPORTER_TABLE.items():
+        for package_spec in spec["packages"]:  # type: ignore[attr-defined]
+            assert (package_spec in dependencies) == (other == exporter), package_spec
+
+    for name in (".pre-commit-config.yaml", ".github/workflows/ci.yml"):
+        assert isinstance(yaml.safe_load((project / name).read_text()), dict), name
+
+    exporters = sorted(
+        p.stem for p in (project / "src" / package / "exporters").glob("*.py")
+    )
+    assert exporters == sorted(["__init__", exporter_module])
+    exporter_tests = sorted(
+        p.name for p in (project / "tests").glob("test_exporter_*.py")
+    )
+    assert exporter_tests == [f"test_exporter_{exporter_module}.py"]
+
+    lint = ruff(project, "check", "--no-cache", ".")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    formatting = ruff(project, "format", "--check", "--no-cache", ".")
+    assert formatting.returncode == 0, formatting.stdout + formatting.stderr
+
+
+@pytest.mark.parametrize(("broker", "exporter", "backend"), MATRIX)
+def test_every_combination_bakes_clean_or_is_refused(
+    cookies: Any,
+    capfd: pytest.CaptureFixture[str],
+    broker: str,
+    exporter: str,
+    backend: str,
+) -> None:
+    result = cookies.bake(
+        extra_context={"broker": broker, "exporter": exporter, "backend": backend}
+    )
+    reason = refusal(exporter, backend)
+
+    if reason is not None:
+        assert result.exit_code != 0
+        assert f"ERROR: {reason}" in capfd.readouterr().err
+        assert result.project_path is None or not result.project_path.exists()
+        return
+
+    assert result.exit_code == 0, result.exception
+    assert_clean_project(result.project_path, broker, exporter)
+
+
+def test_the_matrix_covers_every_choice() -> None:
+    accepted = [c for c in all_combinations() if refusal(c[1], c[2]) is None]
+
+    assert {c[0] for c in accepted} == set(BROKERS)
+    assert {c[1] for c in accepted} == set(EXPORTERS)
+    assert {c[2] for c in accepted} == set(BACKENDS)
+    assert len(all_combinations()) == 6 * 5 * 4

@@ -1,0 +1,45 @@
+"""Generated projects installed with uv and checked with their own tools: tests, strict
+types, lint and format. One project per entry of the covering set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.combinations import COVERING_SET, Combination, covering_params
+from tests.projects import generate, install, pytest_counts, uv
+from tests.template import BROKERS, EXPORTERS, PYTHON_VERSIONS
+
+pytestmark = pytest.mark.generated
+
+
+def test_the_covering_set_covers_every_broker_exporter_and_python() -> None:
+    assert {c.broker for c in COVERING_SET} == set(BROKERS)
+    assert {c.exporter for c in COVERING_SET} == set(EXPORTERS)
+    assert {c.python_version for c in COVERING_SET} == set(PYTHON_VERSIONS)
+
+
+@pytest.mark.parametrize("combination", covering_params())
+def test_generated_project_passes_its_own_checks(
+    output_dir: Path, combination: Combination
+) -> None:
+    project = generate(output_dir, combination)
+    install(project, combination.python_version)
+
+    tests = uv(project, "run", "--no-sync", "pytest", "-p", "no:cacheprovider")
+    counts = pytest_counts(tests.stdout)
+    assert tests.returncode == 0, tests.stdout[-4000:]
+    assert counts.get("passed", 0) >= 25, counts
+    assert set(counts) == {"passed"}, f"nothing may fail, skip or error: {counts}"
+
+    types = uv(project, "run", "--no-sync", "mypy")
+    assert types.returncode == 0, types.stdout
+    assert types.stdout.startswith("Success: no issues found")
+
+    for check in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+        result = uv(project, "run", "--no-sync", *check)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    version = uv(project, "run", "--no-sync", "python", "--version")
+    assert version.stdout.startswith(f"Python {combination.python_version}.")

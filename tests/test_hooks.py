@@ -1,0 +1,127 @@
+"""The hooks' own logic, called directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.template import CONTEXT, PRE_GEN, load_hook
+
+VALID = {
+    "project_slug": "order-service",
+    "package_name": "order_service",
+    "python_version": "3.12",
+    "exporter": "otlp-grpc",
+    "backend": "jaeger",
+}
+
+
+def test_valid_answers_pass() -> None:
+    assert PRE_GEN.validate(VALID) == []
+    assert PRE_GEN.main(VALID) == 0
+
+
+@pytest.mark.parametrize(
+    ("package", "says"),
+    [
+        pytest.param("123_service", "not a valid Python identifier", id="digit-first"),
+        pytest.param("order-service", "not a valid Python identifier", id="dash"),
+        pytest.param("café", "not a valid Python identifier", id="non-ascii"),
+        pytest.param("class", "is a Python keyword", id="keyword"),
+        pytest.param("match", "is a Python keyword", id="soft-keyword"),
+        pytest.param("Orders", "must be lower case", id="upper-case"),
+        pytest.param("faststream", "would shadow", id="faststream"),
+        pytest.param("opentelemetry", "would shadow", id="opentelemetry"),
+        pytest.param("pydantic", "would shadow", id="pydantic"),
+        pytest.param("logging", "would shadow", id="stdlib"),
+        pytest.param("tests", "would shadow", id="tests"),
+    ],
+)
+def test_bad_package_names_are_refused(package: str, says: str) -> None:
+    errors = PRE_GEN.validate({**VALID, "package_name": package})
+
+    assert len(errors) == 1
+    assert says in errors[0]
+    assert repr(package) in errors[0]
+
+
+@pytest.mark.parametrize(
+    "slug", ["Order-Service", "-orders", "orders-", "order--service", "", "a b", "1st"]
+)
+def test_bad_slugs_are_refused(slug: str) -> None:
+    errors = PRE_GEN.validate({**VALID, "project_slug": slug})
+
+    assert len(errors) == 1
+    assert "project_slug" in errors[0]
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.14", "2.7", "latest"])
+def test_unsupported_python_is_refused(version: str) -> None:
+    (error,) = PRE_GEN.validate({**VALID, "python_version": version})
+
+    assert f"python_version {version!r} is not supported" in error
+    assert "3.10, 3.11, 3.12, 3.13" in error
+
+
+def test_supported_pythons_match_the_prompt_choices() -> None:
+    assert sorted(PRE_GEN.SUPPORTED_PYTHON) == sorted(CONTEXT["python_version"])
+
+
+@pytest.mark.parametrize(
+    ("exporter", "backend", "says"),
+    [
+        ("console", "jaeger", "backend 'none'"),
+        ("console", "tempo", "backend 'none'"),
+        ("otlp-grpc", "zipkin", "exporter 'zipkin'"),
+        ("jaeger", "zipkin", "exporter 'zipkin'"),
+    ],
+)
+def test_combinations_that_cannot_deliver_spans_are_refused(
+    exporter: str, backend: str, says: str
+) -> None:
+    (error,) = PRE_GEN.validate({**VALID, "exporter": exporter, "backend": backend})
+
+    assert says in error
+
+
+@pytest.mark.parametrize(
+    ("exporter", "backend"),
+    [
+        ("otlp-grpc", "jaeger"),
+        ("otlp-http", "tempo"),
+        ("jaeger", "jaeger"),
+        ("zipkin", "zipkin"),
+        ("zipkin", "jaeger"),
+        ("console", "none"),
+    ],
+)
+def test_working_combinations_are_accepted(exporter: str, backend: str) -> None:
+    assert PRE_GEN.validate({**VALID, "exporter": exporter, "backend": backend}) == []
+
+
+def test_main_reports_every_problem_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answers = {**VALID, "package_name": "class", "python_version": "3.9"}
+
+    assert PRE_GEN.main(answers) == 1
+
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("ERROR: ") for line in lines)
+
+
+def test_post_gen_removes_only_unchosen_exporter_files(tmp_path: Path) -> None:
+    post_gen = load_hook("post_gen_project")
+    modules = [spec["module"] for spec in CONTEXT["_exporters"].values()]
+    for module in modules:
+        for path in post_gen.exporter_files(tmp_path, "svc", module):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("")
+    answers = {**CONTEXT, "exporter": "zipkin", "package_name": "svc"}
+
+    post_gen.main(tmp_path, answers)
+
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py"))
+    assert left == ["src/svc/exporters/zipkin.py", "tests/test_exporter_zipkin.py"]

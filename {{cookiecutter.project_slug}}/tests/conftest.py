@@ -6,6 +6,7 @@ and spans are collected by an `InMemorySpanExporter`.
 """
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -15,11 +16,18 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 
 def pytest_configure() -> None:
-    # The SDK reads OTEL_* when the app is first imported, which happens after this
-    # (test modules are imported later): a developer's shell must not change what
-    # the tests see. Child interpreters that tests start inherit the cleaned copy.
+    # The app reads its settings and the SDK reads OTEL_* when the app is first
+    # imported, which happens after this (test modules are imported later), and child
+    # interpreters that tests start inherit the same environment.
+    # A developer's shell must not change what the tests see:
     for name in [name for name in os.environ if name.startswith("OTEL_")]:
         del os.environ[name]
+    # and each run gets destinations and a group of its own, so reruns and parallel
+    # runs against a shared real broker never see each other's messages.
+    run = uuid.uuid4().hex[:8]
+    os.environ["ORDERS_TOPIC"] = f"test-orders-{run}"
+    os.environ["INVOICES_TOPIC"] = f"test-invoices-{run}"
+    os.environ["CONSUMER_GROUP"] = f"test-{run}"
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,10 @@
 import subprocess
 import sys
 
+from {{ cookiecutter.package_name }}.handlers import settings
+
+PREFIX = "{{ broker.span_prefix }}"
+
 
 def test_demo_prints_one_trace_of_the_whole_pipeline() -> None:
     result = subprocess.run(
@@ -15,12 +19,13 @@ def test_demo_prints_one_trace_of_the_whole_pipeline() -> None:
     lines = result.stdout.splitlines()
     assert len([line for line in lines if line.startswith("trace ")]) == 1
     span_lines = [line.strip() for line in lines if "└──" in line]
+    orders, invoices = PREFIX + settings.orders_topic, PREFIX + settings.invoices_topic
     assert [line.split(" [")[0] for line in span_lines] == [
-        "└── {{ broker.span_prefix }}orders create",
-        "└── {{ broker.span_prefix }}orders publish",
-        "└── {{ broker.span_prefix }}orders process",
-        "└── {{ broker.span_prefix }}invoices publish",
-        "└── {{ broker.span_prefix }}invoices process",
+        f"└── {orders} create",
+        f"└── {orders} publish",
+        f"└── {orders} process",
+        f"└── {invoices} publish",
+        f"└── {invoices} process",
     ]
     assert "app.invoice.total=40.20" in result.stdout
     # The service's log lines carry the same trace id.

@@ -1,0 +1,65 @@
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+"""The service's broker connected to the real {{ broker.label }} at BROKER_URL."""
+
+import socket
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import pytest
+import pytest_asyncio
+{%- if cookiecutter.broker == "rabbit" %}
+from faststream.rabbit import RabbitBroker, RabbitQueue, TestRabbitBroker
+{%- else %}
+from {{ broker.module }} import {{ broker.broker_class }}, {{ broker.test_broker }}
+{%- endif %}
+{%- if cookiecutter.broker == "redis" %}
+from redis.asyncio import Redis
+{%- endif %}
+
+from {{ cookiecutter.package_name }}.handlers import settings
+
+DEFAULT_PORT = {{ broker.default_port }}
+
+
+def broker_address(url: str) -> tuple[str, int]:
+    """Host and port of the first server in BROKER_URL (with or without a scheme)."""
+    first = url.split(",")[0].strip()
+    parts = urlsplit(first if "://" in first else f"//{first}")
+    return parts.hostname or "localhost", parts.port or DEFAULT_PORT
+
+
+def reachable(address: tuple[str, int]) -> bool:
+    try:
+        with socket.create_connection(address, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def real_broker() -> AsyncIterator[{{ broker.broker_class }}]:
+    """The app's broker, handlers and middleware on a real connection, shared by the
+    session (joining consumer groups takes seconds); skipped, with the reason, when
+    nothing listens at BROKER_URL."""
+    from {{ cookiecutter.package_name }}.app import broker
+
+    host, port = broker_address(settings.broker_url)
+    if not reachable((host, port)):
+        pytest.skip(
+            f"no broker reachable at BROKER_URL={settings.broker_url!r} "
+            f"({host}:{port}): start one with `docker compose up -d "
+            "{{ broker.compose_service }}`, or point BROKER_URL at yours"
+        )
+    async with {{ broker.test_broker }}(broker, with_real=True) as connected:
+        yield connected
+{%- if cookiecutter.broker == "rabbit" %}
+        # The test run's queues are durable, like the service's: remove them.
+        for name in (settings.orders_topic, settings.invoices_topic):
+            queue = await connected.declare_queue(RabbitQueue(name, durable=True))
+            await queue.delete(if_unused=False, if_empty=False)
+{%- elif cookiecutter.broker == "redis" %}
+    # The test run's streams outlive it: remove them.
+    client = Redis.from_url(settings.broker_url)
+    await client.delete(settings.orders_topic, settings.invoices_topic)
+    await client.aclose()
+{%- endif %}

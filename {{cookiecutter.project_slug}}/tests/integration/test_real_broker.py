@@ -1,0 +1,101 @@
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+{%- set publish_orders = broker.publisher | replace("DESTINATION", "settings.orders_topic") -%}
+"""The pipeline on the real broker at BROKER_URL, with its real client: consumer groups,
+acknowledgements and headers as in production.
+
+    uv run pytest -m integration
+"""
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from {{ broker.module }} import {{ broker.broker_class }}
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, settings
+from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
+from tests.spans import (
+    INVOICES,
+    ORDERS,
+    Traceparent,
+    assert_documented_tree,
+    by_name,
+    trace_id,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+# Generous: a Kafka consumer group can take seconds to form on first use.
+DELIVERY_TIMEOUT = 60.0
+
+
+def order_numbered(order_id: str) -> dict[str, Any]:
+    return {**ORDER, "order_id": order_id}
+
+
+async def wait_for_trace(
+    spans: InMemorySpanExporter, order_id: str, size: int
+) -> dict[str, ReadableSpan]:
+    """The spans of the trace whose `orders process` span priced `order_id`, once
+    `size` of them have ended."""
+    deadline = asyncio.get_running_loop().time() + DELIVERY_TIMEOUT
+    while True:
+        finished = spans.get_finished_spans()
+        traces = {
+            trace_id(span)
+            for span in finished
+            if (span.attributes or {}).get("app.order.id") == order_id
+            or (span.attributes or {}).get("messaging.message.conversation_id")
+            == order_id
+        }
+        if len(traces) == 1:
+            trace = [span for span in finished if trace_id(span) in traces]
+            if len(trace) >= size:
+                return by_name(trace)
+        if asyncio.get_running_loop().time() > deadline:
+            names = [span.name for span in finished]
+            pytest.fail(f"no complete trace for {order_id} within the timeout: {names}")
+        await asyncio.sleep(0.05)
+
+
+async def test_an_order_crosses_the_real_broker_in_one_trace(
+    real_broker: {{ broker.broker_class }}, spans: InMemorySpanExporter
+) -> None:
+    order_id = f"order-{uuid.uuid4().hex[:8]}"
+
+    await real_broker.publish(order_numbered(order_id), {{ publish_orders }})
+    trace = await wait_for_trace(spans, order_id, size=5)
+
+    assert_documented_tree(trace)
+    assert all(span.status.status_code is StatusCode.UNSET for span in trace.values())
+    create = trace[f"{ORDERS} create"]
+    await dispatch_invoice.assert_any_call(
+        {**INVOICE, "order_id": order_id},
+        headers={"traceparent": Traceparent(trace_id(create))},
+    )
+    processed = dict(trace[f"{INVOICES} process"].attributes or {})
+    assert processed["messaging.system"] == "{{ broker.messaging_system }}"
+    assert processed["messaging.message.id"]
+
+
+async def test_a_malformed_order_is_an_error_span_and_the_service_goes_on(
+    real_broker: {{ broker.broker_class }}, spans: InMemorySpanExporter
+) -> None:
+    bad_id, good_id = (f"order-{uuid.uuid4().hex[:8]}" for _ in range(2))
+
+    await real_broker.publish(
+        MALFORMED_ORDER, {{ publish_orders }}, correlation_id=bad_id
+    )
+    await real_broker.publish(order_numbered(good_id), {{ publish_orders }})
+    failed = await wait_for_trace(spans, bad_id, size=3)
+    priced = await wait_for_trace(spans, good_id, size=5)
+
+    process = failed[f"{ORDERS} process"]
+    assert process.status.status_code is StatusCode.ERROR
+    assert [event.name for event in process.events] == ["exception"]
+    assert f"{INVOICES} publish" not in failed
+    assert_documented_tree(priced)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.brokers import broker_url, tansu
 from tests.template import TEMPLATE_DIR
+
+__all__ = ["broker_url", "tansu"]  # fixtures, shared with every test module
 
 
 def run_cookiecutter(

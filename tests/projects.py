@@ -23,10 +23,14 @@ def generate(output_dir: Path, combination: Combination) -> Path:
 
 
 def uv(
-    project: Path, *arguments: str, timeout: float = 900
+    project: Path,
+    *arguments: str,
+    environment: dict[str, str] | None = None,
+    timeout: float = 900,
 ) -> subprocess.CompletedProcess[str]:
-    """`uv` in the project, with OTEL_* and virtualenv settings of ours kept out."""
-    environment = {
+    """`uv` in the project, with OTEL_* and virtualenv settings of ours kept out and
+    `environment` added."""
+    inherited = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("OTEL_", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"))
@@ -34,7 +38,7 @@ def uv(
     return subprocess.run(
         ["uv", *arguments],
         cwd=project,
-        env=environment,
+        env={**inherited, **(environment or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,5 +1,5 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
-"""The service's broker connected to the real {{ broker.label }} at BROKER_URL."""
+"""The service's broker on a real connection to the broker at BROKER_URL."""
 
 import socket
 from collections.abc import AsyncIterator

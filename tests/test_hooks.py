@@ -112,16 +112,46 @@ def test_main_reports_every_problem_on_stderr(
     assert all(line.startswith("ERROR: ") for line in lines)
 
 
-def test_post_gen_removes_only_unchosen_exporter_files(tmp_path: Path) -> None:
+def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
     post_gen = load_hook("post_gen_project")
-    modules = [spec["module"] for spec in CONTEXT["_exporters"].values()]
-    for module in modules:
-        for path in post_gen.exporter_files(tmp_path, "svc", module):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("")
-    answers = {**CONTEXT, "exporter": "zipkin", "package_name": "svc"}
+    answers = {
+        **CONTEXT,
+        "package_name": "svc",
+        "broker": "mqtt",
+        "exporter": "zipkin",
+        "backend": "tempo",
+    }
+    every_option = [
+        *(
+            path
+            for spec in CONTEXT["_exporters"].values()
+            for path in post_gen.exporter_files(tmp_path, "svc", spec["module"])
+        ),
+        *(
+            path
+            for spec in CONTEXT["_brokers"].values()
+            for path in post_gen.broker_files(tmp_path, spec["compose_service"])
+        ),
+        *(
+            path
+            for backend in CONTEXT["_backends"]
+            for path in post_gen.backend_files(tmp_path, backend)
+        ),
+    ]
+    for path in every_option:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
 
     post_gen.main(tmp_path, answers)
 
-    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py"))
-    assert left == ["src/svc/exporters/zipkin.py", "tests/test_exporter_zipkin.py"]
+    left = sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+    )
+    assert left == [
+        "compose/grafana",
+        "compose/mosquitto.yaml",
+        "compose/tempo",
+        "compose/tempo.yaml",
+        "src/svc/exporters/zipkin.py",
+        "tests/test_exporter_zipkin.py",
+    ]

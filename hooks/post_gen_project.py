@@ -39,9 +39,13 @@ def backend_files(project: Path, backend: str) -> list[Path]:
 
 def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
     package = str(answers["package_name"])
-    chosen_exporter = answers["_exporters"][answers["exporter"]]["module"]
+    exporters = answers["_exporters"]
+    chosen_exporter = exporters[answers["exporter"]]["module"]
+    # Test helpers shared by some exporters stay if the chosen one uses them.
+    support = {path for spec in exporters.values() for path in spec["test_support"]}
+    chosen_support = set(exporters[answers["exporter"]]["test_support"])
     chosen_service = answers["_brokers"][answers["broker"]]["compose_service"]
-    exporter_modules = {spec["module"] for spec in answers["_exporters"].values()}
+    exporter_modules = {spec["module"] for spec in exporters.values()}
     services = {spec["compose_service"] for spec in answers["_brokers"].values()}
     return [
         *(
@@ -49,6 +53,7 @@ def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
             for module in sorted(exporter_modules - {chosen_exporter})
             for path in exporter_files(project, package, module)
         ),
+        *(project / path for path in sorted(support - chosen_support)),
         *(
             path
             for service in sorted(services - {chosen_service})

@@ -6,6 +6,8 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProces
 
 from {{ cookiecutter.package_name }}.exporters.console import build_span_exporter
 from {{ cookiecutter.package_name }}.telemetry import build_resource
+from tests.exported import ExportedSpan, assert_exported_pipeline, environment
+from tests.pipeline_run_client import run_pipeline
 
 
 def test_spans_are_printed_as_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -23,3 +25,30 @@ def test_spans_are_printed_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert printed["resource"]["attributes"]["service.name"] == (
         "{{ cookiecutter.project_slug }}"
     )
+
+
+def printed_spans(stdout: str) -> list[ExportedSpan]:
+    """The span objects the console exporter printed (other output is skipped)."""
+    decoder = json.JSONDecoder()
+    spans, position = [], 0
+    while (start := stdout.find("{", position)) != -1:
+        document, position = decoder.raw_decode(stdout, start)
+        if "context" not in document:
+            continue
+        parent = document["parent_id"]
+        spans.append(
+            ExportedSpan(
+                name=document["name"],
+                trace_id=int(document["context"]["trace_id"], 16),
+                span_id=int(document["context"]["span_id"], 16),
+                parent_id=int(parent, 16) if parent else None,
+                service_name=document["resource"]["attributes"]["service.name"],
+            )
+        )
+    return spans
+
+
+def test_the_pipeline_s_spans_are_printed() -> None:
+    result = run_pipeline(environment=environment())
+
+    assert_exported_pipeline(printed_spans(result.stdout))

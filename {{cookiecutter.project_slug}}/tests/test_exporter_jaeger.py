@@ -13,6 +13,8 @@ from thrift.transport import TTransport
 
 from {{ cookiecutter.package_name }}.exporters.jaeger import agent_address, build_span_exporter
 from {{ cookiecutter.package_name }}.telemetry import build_resource
+from tests.exported import ExportedSpan, assert_exported_pipeline, environment
+from tests.pipeline_run_client import run_pipeline
 
 
 @pytest.fixture
@@ -76,3 +78,42 @@ def test_spans_reach_the_agent_as_thrift(
     low = jaeger_span.traceIdLow & 0xFFFFFFFFFFFFFFFF
     high = jaeger_span.traceIdHigh & 0xFFFFFFFFFFFFFFFF
     assert (high << 64) | low == trace_id
+
+
+def unsigned(value: int) -> int:
+    return value & 0xFFFFFFFFFFFFFFFF
+
+
+def received_spans(agent: socket.socket) -> list[ExportedSpan]:
+    """Every span in the datagrams that reached the agent."""
+    spans: list[ExportedSpan] = []
+    agent.settimeout(2)
+    while True:
+        try:
+            datagram = agent.recv(65535)
+        except TimeoutError:
+            return spans
+        batch = decode_emit_batch(datagram).batch
+        spans += [
+            ExportedSpan(
+                name=span.operationName,
+                trace_id=(unsigned(span.traceIdHigh) << 64) | unsigned(span.traceIdLow),
+                span_id=unsigned(span.spanId),
+                parent_id=unsigned(span.parentSpanId) or None,
+                service_name=batch.process.serviceName,
+            )
+            for span in batch.spans
+        ]
+
+
+def test_the_pipeline_s_spans_reach_a_jaeger_agent(agent: socket.socket) -> None:
+    host, port = agent.getsockname()
+
+    run_pipeline(
+        environment=environment(
+            OTEL_EXPORTER_JAEGER_AGENT_HOST=host,
+            OTEL_EXPORTER_JAEGER_AGENT_PORT=str(port),
+        )
+    )
+
+    assert_exported_pipeline(received_spans(agent))

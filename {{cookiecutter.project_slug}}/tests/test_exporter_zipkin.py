@@ -1,7 +1,15 @@
+"""The Zipkin exporter: configured by the standard variable, and delivering the
+pipeline's spans as JSON v2 POSTs to `/api/v2/spans`."""
+
+import json
+
 import pytest
 from opentelemetry.exporter.zipkin.json import ZipkinExporter
 
 from {{ cookiecutter.package_name }}.exporters.zipkin import build_span_exporter
+from tests.exported import ExportedSpan, assert_exported_pipeline, environment
+from tests.http_receiver import Received, http_receiver
+from tests.pipeline_run_client import run_pipeline
 
 
 def test_default_endpoint_is_the_local_zipkin() -> None:
@@ -22,3 +30,34 @@ def test_endpoint_comes_from_the_standard_variable(
 
     assert isinstance(exporter, ZipkinExporter)
     assert exporter.endpoint == "http://zipkin:9411/api/v2/spans"
+
+
+def exported_spans(requests: list[Received]) -> list[ExportedSpan]:
+    spans = []
+    for received in requests:
+        assert received.path == "/api/v2/spans"
+        assert received.content_type == "application/json"
+        spans += [
+            ExportedSpan(
+                name=span["name"],
+                trace_id=int(span["traceId"], 16),
+                span_id=int(span["id"], 16),
+                parent_id=int(span["parentId"], 16) if "parentId" in span else None,
+                service_name=span["localEndpoint"]["serviceName"],
+            )
+            for span in json.loads(received.body)
+        ]
+    return spans
+
+
+def test_the_pipeline_s_spans_reach_a_zipkin_server() -> None:
+    with http_receiver(202, b"", "text/plain") as receiver:
+        run_pipeline(
+            environment=environment(
+                OTEL_EXPORTER_ZIPKIN_ENDPOINT=(
+                    f"http://127.0.0.1:{receiver.port}/api/v2/spans"
+                )
+            )
+        )
+
+    assert_exported_pipeline(exported_spans(receiver.requests))

@@ -27,6 +27,21 @@ def test_spans_are_printed_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+def test_bytes_attributes_are_printed_as_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    provider = TracerProvider(resource=build_resource())
+    provider.add_span_processor(SimpleSpanProcessor(build_span_exporter()))
+
+    # FastStream records Kafka message keys as bytes.
+    with provider.get_tracer(__name__).start_as_current_span("orders process") as span:
+        span.set_attribute("messaging.kafka.message.key", b"order-7")
+    provider.shutdown()
+
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["attributes"]["messaging.kafka.message.key"] == "order-7"
+
+
 def printed_spans(stdout: str) -> list[ExportedSpan]:
     """The span objects the console exporter printed (other output is skipped)."""
     decoder = json.JSONDecoder()

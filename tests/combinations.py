@@ -1,11 +1,21 @@
-"""The projects that are installed and run end to end: every broker, every exporter and
-every Python version at least once. Declared here, once, with readable ids."""
+"""The projects that are installed and run end to end, declared here, once, with
+readable ids.
+
+- CHECKED: every broker with every exporter (30 projects), each installed and put
+  through its own unit tests, `mypy --strict` and ruff. Backends and Python versions
+  rotate over them, so each appears several times.
+- INTEGRATION: one project per broker (every exporter and Python version at least
+  once), whose integration tests run against a real broker.
+"""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pytest
+
+from tests.template import BROKERS, EXPORTERS, PYTHON_VERSIONS, refusal
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,21 @@ class Combination:
         }
 
 
-COVERING_SET = [
+def _rotated() -> list[Combination]:
+    backends = itertools.cycle(["jaeger", "tempo", "none", "zipkin"])
+    pythons = itertools.cycle(PYTHON_VERSIONS)
+    checked = []
+    for broker, exporter in itertools.product(BROKERS, EXPORTERS):
+        backend = next(backends)
+        while refusal(exporter, backend) is not None:
+            backend = next(backends)
+        checked.append(Combination(broker, exporter, backend, next(pythons)))
+    return checked
+
+
+CHECKED = _rotated()
+
+INTEGRATION = [
     Combination("kafka", "otlp-grpc", "jaeger", "3.11"),
     Combination("confluent", "otlp-http", "tempo", "3.12"),
     Combination("rabbit", "jaeger", "jaeger", "3.10"),
@@ -39,5 +63,5 @@ COVERING_SET = [
 ]
 
 
-def covering_params() -> list[object]:
-    return [pytest.param(c, id=c.id) for c in COVERING_SET]
+def params(combinations: list[Combination]) -> list[object]:
+    return [pytest.param(c, id=c.id) for c in combinations]

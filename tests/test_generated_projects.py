@@ -1,6 +1,6 @@
 """Generated projects installed with uv and checked with their own tools: unit tests,
-strict types, lint and format, then their integration tests against a real broker.
-One project per entry of the covering set."""
+strict types, lint and format for every broker x exporter, and integration tests
+against a real broker for every broker (see `combinations.py`)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.combinations import COVERING_SET, Combination, covering_params
+from tests.combinations import CHECKED, INTEGRATION, Combination, params
 from tests.projects import generate, install, pytest_counts, uv
-from tests.template import BROKERS, EXPORTERS, PYTHON_VERSIONS
+from tests.template import BACKENDS, BROKERS, EXPORTERS, PYTHON_VERSIONS, refusal
 
 pytestmark = pytest.mark.generated
 
 
-def test_the_covering_set_covers_every_broker_exporter_and_python() -> None:
-    assert {c.broker for c in COVERING_SET} == set(BROKERS)
-    assert {c.exporter for c in COVERING_SET} == set(EXPORTERS)
-    assert {c.python_version for c in COVERING_SET} == set(PYTHON_VERSIONS)
+def test_the_declared_sets_cover_every_choice() -> None:
+    pairs = {(c.broker, c.exporter) for c in CHECKED}
+    assert pairs == {(b, e) for b in BROKERS for e in EXPORTERS}
+    assert {c.python_version for c in CHECKED} == set(PYTHON_VERSIONS)
+    assert {c.backend for c in CHECKED} == set(BACKENDS)
+    assert {c.broker for c in INTEGRATION} == set(BROKERS)
+    assert {c.exporter for c in INTEGRATION} == set(EXPORTERS)
+    assert {c.python_version for c in INTEGRATION} == set(PYTHON_VERSIONS)
+    assert all(refusal(c.exporter, c.backend) is None for c in CHECKED + INTEGRATION)
 
 
-@pytest.mark.parametrize("combination", covering_params())
+@pytest.mark.parametrize("combination", params(CHECKED))
 def test_generated_project_passes_its_own_checks(
     output_dir: Path, combination: Combination
 ) -> None:
@@ -47,7 +52,7 @@ def test_generated_project_passes_its_own_checks(
     assert version.stdout.startswith(f"Python {combination.python_version}.")
 
 
-@pytest.mark.parametrize("combination", covering_params())
+@pytest.mark.parametrize("combination", params(INTEGRATION))
 def test_integration_tests_pass_against_the_real_broker(
     output_dir: Path, combination: Combination, broker_url: str
 ) -> None:

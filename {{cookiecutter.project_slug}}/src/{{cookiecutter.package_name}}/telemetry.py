@@ -22,6 +22,7 @@ from opentelemetry.sdk.resources import (
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from {{ cookiecutter.package_name }}.export_health import ReportingSpanExporter
 from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import build_span_exporter
 from {{ cookiecutter.package_name }}.settings import SERVICE_NAME as DEFAULT_SERVICE_NAME
 
@@ -70,6 +71,8 @@ def start_exporting(tracer_provider: TracerProvider) -> None:
         logger.info("OTEL_SDK_DISABLED=true: tracing is off")
         return
     exporter = build_span_exporter()
-    tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+    tracer_provider.add_span_processor(
+        BatchSpanProcessor(ReportingSpanExporter(exporter))
+    )
     trace.set_tracer_provider(tracer_provider)
     logger.info("exporting spans with %s", type(exporter).__name__)

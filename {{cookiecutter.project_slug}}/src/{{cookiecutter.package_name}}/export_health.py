@@ -1,0 +1,75 @@
+"""Say once, clearly, when span export starts failing, and once when it recovers.
+
+An unreachable collector would otherwise make the exporter log an error (and a line
+per retry) for every batch, for as long as the outage lasts. Export runs in the batch
+processor's own thread: the service keeps handling messages either way, and spans
+that cannot be sent are dropped once the bounded queue is full.
+"""
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+logger = logging.getLogger(__name__)
+
+
+class LastProblem(logging.Filter):
+    """Holds back an exporter's own warnings and errors, keeping the last one so the
+    single report can say what went wrong."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        self.message = record.getMessage()
+        return False
+
+
+class ReportingSpanExporter(SpanExporter):
+    """Wraps an exporter; never raises, and logs a state change, not every batch."""
+
+    def __init__(self, exporter: SpanExporter) -> None:
+        self._exporter = exporter
+        self._name = type(exporter).__name__
+        self._failing = False
+        self._lock = threading.Lock()
+        self._problem = LastProblem()
+        # The exporter logs from the modules that define it and its base classes.
+        for module in {cls.__module__ for cls in type(exporter).__mro__}:
+            if module.startswith("opentelemetry.exporter"):
+                logging.getLogger(module).addFilter(self._problem)
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        try:
+            result = self._exporter.export(spans)
+        except Exception as error:  # noqa: BLE001 - reported below, never raised
+            self._problem.message = f"{type(error).__name__}: {error}"
+            result = SpanExportResult.FAILURE
+        self._report(result)
+        return result
+
+    def _report(self, result: SpanExportResult) -> None:
+        with self._lock:
+            failing = result is SpanExportResult.FAILURE
+            if failing and not self._failing:
+                logger.warning(
+                    "span export with %s is failing (%s); spans are dropped until "
+                    "it recovers, and the service goes on",
+                    self._name,
+                    self._problem.message or "no detail",
+                )
+            elif self._failing and not failing:
+                logger.warning("span export with %s has recovered", self._name)
+            self._failing = failing
+
+    def shutdown(self) -> None:
+        self._exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return bool(self._exporter.force_flush(timeout_millis))

@@ -1,0 +1,115 @@
+{%- set exporter = cookiecutter._exporters[cookiecutter.exporter] -%}
+"""Span export failures are reported once, never raised, and never stop the service."""
+
+import logging
+{%- if exporter.endpoint_variable %}
+import os
+import socket
+{%- endif %}
+from collections.abc import Sequence
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from {{ cookiecutter.package_name }}.export_health import ReportingSpanExporter
+{%- if exporter.endpoint_variable %}
+from tests.pipeline_run_client import run_pipeline
+{%- endif %}
+
+REPORTER = "{{ cookiecutter.package_name }}.export_health"
+FAILING = "is failing"
+RECOVERED = "has recovered"
+
+
+class FlakyExporter(SpanExporter):
+    """Fails, raises or succeeds as told, and logs like a real exporter does."""
+
+    def __init__(self) -> None:
+        self.outcome: SpanExportResult | Exception = SpanExportResult.SUCCESS
+        self.calls = 0
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.calls += 1
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        if self.outcome is SpanExportResult.FAILURE:
+            logging.getLogger(type(self).__module__).error("collector said UNAVAILABLE")
+        return self.outcome
+
+
+@pytest.fixture
+def flaky(monkeypatch: pytest.MonkeyPatch) -> FlakyExporter:
+    # Pose as an OpenTelemetry exporter module, whose own errors are held back.
+    monkeypatch.setattr(FlakyExporter, "__module__", "opentelemetry.exporter.flaky")
+    return FlakyExporter()
+
+
+def reports(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == REPORTER]
+
+
+def test_an_outage_is_reported_once_and_its_end_once(
+    flaky: FlakyExporter, caplog: pytest.LogCaptureFixture
+) -> None:
+    exporter = ReportingSpanExporter(flaky)
+
+    results = [exporter.export([]) for _ in range(2)]
+    flaky.outcome = SpanExportResult.FAILURE
+    with caplog.at_level(logging.INFO):
+        results += [exporter.export([]) for _ in range(50)]
+        flaky.outcome = SpanExportResult.SUCCESS
+        results += [exporter.export([]) for _ in range(5)]
+
+    assert results.count(SpanExportResult.FAILURE) == 50
+    said = reports(caplog)
+    assert len(said) == 2
+    assert FAILING in said[0]
+    assert "collector said UNAVAILABLE" in said[0]
+    assert RECOVERED in said[1]
+
+
+def test_an_exporter_that_raises_is_a_failure_not_a_crash(
+    flaky: FlakyExporter, caplog: pytest.LogCaptureFixture
+) -> None:
+    flaky.outcome = ConnectionRefusedError("connection refused")
+    exporter = ReportingSpanExporter(flaky)
+
+    with caplog.at_level(logging.INFO):
+        results = {exporter.export([]) for _ in range(10)}
+
+    assert results == {SpanExportResult.FAILURE}
+    (said,) = reports(caplog)
+    assert "ConnectionRefusedError: connection refused" in said
+{%- if exporter.endpoint_variable %}
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_service_goes_on_when_the_collector_is_down() -> None:
+    orders = 200
+    endpoint = "{{ exporter.endpoint_variable[1] }}".format(port=closed_port())
+
+    run = run_pipeline(
+        "--orders",
+        str(orders),
+        environment={
+            **os.environ,
+            "{{ exporter.endpoint_variable[0] }}": endpoint,
+            # Batches every 50 ms, so export fails many times during the run.
+            "OTEL_BSP_SCHEDULE_DELAY": "50",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "2",
+            "OTEL_EXPORTER_ZIPKIN_TIMEOUT": "2",
+        },
+    )
+
+    assert run.summary["orders"] == orders
+    assert run.stderr.count("ready for customer") == orders, "an order was not handled"
+    assert run.stderr.count(FAILING) == 1, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+{%- endif %}

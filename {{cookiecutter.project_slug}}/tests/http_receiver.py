@@ -29,7 +29,7 @@ def http_receiver(
     receiver = HttpReceiver(port=0)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             receiver.requests.append(
                 Received(
@@ -44,7 +44,7 @@ def http_receiver(
             self.end_headers()
             self.wfile.write(reply)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: the test reads the requests, not a log
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -93,7 +93,8 @@ def closed_port() -> int:
 
 def test_the_service_goes_on_when_the_collector_is_down() -> None:
     orders = 200
-    endpoint = "{{ exporter.endpoint_variable[1] }}".format(port=closed_port())
+    port = str(closed_port())
+    endpoint = "{{ exporter.endpoint_variable[1] }}".replace("{port}", port)
 
     run = run_pipeline(
         "--orders",

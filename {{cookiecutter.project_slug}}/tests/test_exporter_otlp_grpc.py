@@ -1,7 +1,7 @@
 """The OTLP gRPC exporter: configured by the standard variables, and delivering the
 pipeline's spans to a real OTLP trace service."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent import futures
 
 import grpc
@@ -12,10 +12,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from {{ cookiecutter.package_name }}.exporters.otlp_grpc import build_span_exporter
-from tests.exported import ExportedSpan, assert_exported_pipeline, environment
+from tests.exported import assert_exported_pipeline, environment
+from tests.otlp_request import exported_spans
 from tests.pipeline_run_client import run_pipeline
 
 
@@ -63,26 +63,6 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         self.requests.append(request)
         return ExportTraceServiceResponse()
 
-    def spans(self) -> list[ExportedSpan]:
-        return [
-            ExportedSpan(
-                name=span.name,
-                trace_id=int.from_bytes(span.trace_id, "big"),
-                span_id=int.from_bytes(span.span_id, "big"),
-                parent_id=int.from_bytes(span.parent_span_id, "big") or None,
-                service_name=service_name(resource_spans.resource.attributes),
-            )
-            for request in self.requests
-            for resource_spans in request.resource_spans
-            for scope_spans in resource_spans.scope_spans
-            for span in scope_spans.spans
-        ]
-
-
-def service_name(attributes: Sequence[KeyValue]) -> str:
-    (name,) = [a.value.string_value for a in attributes if a.key == "service.name"]
-    return name
-
 
 @pytest.fixture
 def collector() -> Iterator[tuple[Collector, int]]:
@@ -104,4 +84,4 @@ def test_the_pipeline_s_spans_reach_an_otlp_grpc_collector(
         environment=environment(OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{port}")
     )
 
-    assert_exported_pipeline(receiver.spans())
+    assert_exported_pipeline(exported_spans(receiver.requests))

@@ -9,8 +9,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from {{ cookiecutter.package_name }}.exporters.otlp_http import build_span_exporter
-from tests.exported import ExportedSpan, assert_exported_pipeline, environment
+from tests.exported import assert_exported_pipeline, environment
 from tests.http_receiver import Received, http_receiver
+from tests.otlp_request import exported_spans
 from tests.pipeline_run_client import run_pipeline
 
 
@@ -42,30 +43,11 @@ def test_traces_endpoint_is_used_verbatim(monkeypatch: pytest.MonkeyPatch) -> No
     assert exporter._endpoint == "https://tempo:4318/v1/traces"
 
 
-def exported_spans(requests: list[Received]) -> list[ExportedSpan]:
-    spans = []
-    for received in requests:
-        assert received.path == "/v1/traces"
-        assert received.content_type == "application/x-protobuf"
-        request = ExportTraceServiceRequest.FromString(received.body)
-        for resource_spans in request.resource_spans:
-            (name,) = [
-                attribute.value.string_value
-                for attribute in resource_spans.resource.attributes
-                if attribute.key == "service.name"
-            ]
-            spans += [
-                ExportedSpan(
-                    name=span.name,
-                    trace_id=int.from_bytes(span.trace_id, "big"),
-                    span_id=int.from_bytes(span.span_id, "big"),
-                    parent_id=int.from_bytes(span.parent_span_id, "big") or None,
-                    service_name=name,
-                )
-                for scope_spans in resource_spans.scope_spans
-                for span in scope_spans.spans
-            ]
-    return spans
+def requests_to_traces(received: list[Received]) -> list[ExportTraceServiceRequest]:
+    for request in received:
+        assert request.path == "/v1/traces"
+        assert request.content_type == "application/x-protobuf"
+    return [ExportTraceServiceRequest.FromString(r.body) for r in received]
 
 
 def test_the_pipeline_s_spans_reach_an_otlp_http_collector() -> None:
@@ -77,4 +59,4 @@ def test_the_pipeline_s_spans_reach_an_otlp_http_collector() -> None:
             )
         )
 
-    assert_exported_pipeline(exported_spans(receiver.requests))
+    assert_exported_pipeline(exported_spans(requests_to_traces(receiver.requests)))

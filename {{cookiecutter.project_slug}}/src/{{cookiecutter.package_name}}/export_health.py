@@ -48,7 +48,7 @@ class ReportingSpanExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
             result = self._exporter.export(spans)
-        except Exception as error:  # noqa: BLE001 - reported below, never raised
+        except Exception as error:  # reported below, never raised
             self._problem.message = f"{type(error).__name__}: {error}"
             result = SpanExportResult.FAILURE
         self._report(result)

@@ -137,6 +137,11 @@ def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
             for backend in CONTEXT["_backends"]
             for path in post_gen.backend_files(tmp_path, backend)
         ),
+        *(
+            tmp_path / support
+            for spec in CONTEXT["_exporters"].values()
+            for support in spec["test_support"]
+        ),
     ]
     for path in every_option:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,5 +158,6 @@ def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
         "compose/tempo",
         "compose/tempo.yaml",
         "src/svc/exporters/zipkin.py",
+        "tests/http_receiver.py",
         "tests/test_exporter_zipkin.py",
     ]

@@ -46,6 +46,10 @@ RESERVED_NAMES = frozenset(
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
+# The package name appears in import lines; longer ones would not fit the project's
+# 88-column lines, and the generated code must be formatted as generated.
+MAX_PACKAGE_LENGTH = 40
+
 # (exporter, backend) pairs that cannot deliver spans, with what to choose instead.
 REFUSED_COMBINATIONS: dict[tuple[str, str], str] = {
     **{
@@ -86,6 +90,11 @@ def package_errors(package: str) -> list[str]:
         ]
     if keyword.iskeyword(package) or keyword.issoftkeyword(package):
         return [f"package_name {package!r} is a Python keyword; choose another name."]
+    if len(package) > MAX_PACKAGE_LENGTH:
+        return [
+            f"package_name {package!r} is {len(package)} characters long; keep it to "
+            f"{MAX_PACKAGE_LENGTH} or fewer."
+        ]
     if package != package.lower():
         return [f"package_name {package!r} must be lower case (PEP 8)."]
     if package.lower() in RESERVED_NAMES or package in sys.stdlib_module_names:

@@ -47,8 +47,9 @@ def ruff(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def assert_clean_project(project: Path, broker: str, exporter: str) -> None:
-    package = "my_faststream_service"
+def assert_clean_project(
+    project: Path, broker: str, exporter: str, package: str = "my_faststream_service"
+) -> None:
     exporter_module = str(EXPORTER_TABLE[exporter]["module"])
 
     for path in text_files(project):
@@ -104,6 +105,40 @@ def test_every_combination_bakes_clean_or_is_refused(
 
     assert result.exit_code == 0, result.exception
     assert_clean_project(result.project_path, broker, exporter)
+
+
+UNUSUAL_ANSWERS = {
+    "project_name": 'Zoë\'s "Order" Service \\ [pricing] # 2',
+    "description": 'Prices orders; says "hi", C:\\temp, key = "value" # not a comment',
+    "author": "O'Brien, Åsa <asa@example.com>",
+    "project_slug": "order-fulfilment-pricing-service-abcdefg",
+    "package_name": "order_fulfilment_pricing_service_abcdefg",
+}
+
+
+@pytest.mark.parametrize("exporter", EXPORTERS)
+def test_unusual_answers_and_the_longest_names_bake_clean(
+    cookies: Any, exporter: str
+) -> None:
+    backend = "none" if exporter == "console" else "jaeger"
+    broker = BROKERS[EXPORTERS.index(exporter) % len(BROKERS)]
+
+    result = cookies.bake(
+        extra_context={
+            **UNUSUAL_ANSWERS,
+            "broker": broker,
+            "exporter": exporter,
+            "backend": backend,
+        }
+    )
+
+    assert result.exit_code == 0, result.exception
+    assert_clean_project(
+        result.project_path, broker, exporter, UNUSUAL_ANSWERS["package_name"]
+    )
+    project = tomllib.loads((result.project_path / "pyproject.toml").read_text())
+    assert project["project"]["description"] == UNUSUAL_ANSWERS["description"]
+    assert project["project"]["authors"] == [{"name": UNUSUAL_ANSWERS["author"]}]
 
 
 def test_the_matrix_covers_every_choice() -> None:

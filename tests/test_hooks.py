@@ -36,6 +36,7 @@ def test_valid_answers_pass() -> None:
         pytest.param("pydantic", "would shadow", id="pydantic"),
         pytest.param("logging", "would shadow", id="stdlib"),
         pytest.param("tests", "would shadow", id="tests"),
+        pytest.param("a" * 41, "keep it to 40 or fewer", id="too-long"),
     ],
 )
 def test_bad_package_names_are_refused(package: str, says: str) -> None:

@@ -4,9 +4,16 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 
-from {{ cookiecutter.package_name }}.exporters.console import build_span_exporter
+from {{ cookiecutter.package_name }}.exporters.console import (
+    build_span_exporter,
+)
 from {{ cookiecutter.package_name }}.telemetry import build_resource
-from tests.exported import ExportedSpan, assert_exported_pipeline, environment
+from tests.exported import (
+    SERVICE_NAME,
+    ExportedSpan,
+    assert_exported_pipeline,
+    environment,
+)
 from tests.pipeline_run_client import run_pipeline
 
 
@@ -22,9 +29,7 @@ def test_spans_are_printed_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     printed = json.loads(capsys.readouterr().out)
     assert isinstance(exporter, ConsoleSpanExporter)
     assert printed["name"] == "orders process"
-    assert printed["resource"]["attributes"]["service.name"] == (
-        "{{ cookiecutter.project_slug }}"
-    )
+    assert printed["resource"]["attributes"]["service.name"] == SERVICE_NAME
 
 
 def test_bytes_attributes_are_printed_as_text(

@@ -11,7 +11,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from thrift.protocol import TCompactProtocol
 from thrift.transport import TTransport
 
-from {{ cookiecutter.package_name }}.exporters.jaeger import agent_address, build_span_exporter
+from {{ cookiecutter.package_name }}.exporters.jaeger import (
+    agent_address,
+    build_span_exporter,
+)
 from {{ cookiecutter.package_name }}.telemetry import build_resource
 from tests.exported import ExportedSpan, assert_exported_pipeline, environment
 from tests.pipeline_run_client import run_pipeline

@@ -8,7 +8,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from {{ cookiecutter.package_name }}.exporters.otlp_http import build_span_exporter
+from {{ cookiecutter.package_name }}.exporters.otlp_http import (
+    build_span_exporter,
+)
 from tests.exported import assert_exported_pipeline, environment
 from tests.http_receiver import Received, http_receiver
 from tests.otlp_request import exported_spans

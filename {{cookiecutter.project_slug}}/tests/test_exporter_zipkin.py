@@ -6,7 +6,9 @@ import json
 import pytest
 from opentelemetry.exporter.zipkin.json import ZipkinExporter
 
-from {{ cookiecutter.package_name }}.exporters.zipkin import build_span_exporter
+from {{ cookiecutter.package_name }}.exporters.zipkin import (
+    build_span_exporter,
+)
 from tests.exported import ExportedSpan, assert_exported_pipeline, environment
 from tests.http_receiver import Received, http_receiver
 from tests.pipeline_run_client import run_pipeline

@@ -3,7 +3,11 @@ import pytest
 from {{ broker.module }} import {{ broker.broker_class }}
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, price_order, settings
+from {{ cookiecutter.package_name }}.handlers import (
+    dispatch_invoice,
+    price_order,
+    settings,
+)
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 
 

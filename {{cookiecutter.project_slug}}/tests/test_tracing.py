@@ -11,7 +11,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, price_order, settings
+from {{ cookiecutter.package_name }}.handlers import (
+    dispatch_invoice,
+    price_order,
+    settings,
+)
 from {{ cookiecutter.package_name }}.logs import TraceContextFilter
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (

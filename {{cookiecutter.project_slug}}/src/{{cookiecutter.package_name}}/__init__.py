@@ -1,1 +1,1 @@
-"""The {{ cookiecutter.package_name }} service: FastStream handlers traced with OpenTelemetry."""
+"""A FastStream service traced with OpenTelemetry: see README.md."""

@@ -24,7 +24,11 @@ broker = {{ broker.broker_class }}(
 )
 broker.include_router(router)
 
-app = FastStream(broker)
+# FastStream's own lines (start, stop) in the same format as everything else.
+app = FastStream(
+    broker,
+    logger=logging.getLogger("{{ cookiecutter.package_name }}.app"),
+)
 
 
 @app.on_startup

@@ -23,8 +23,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from {{ cookiecutter.package_name }}.export_health import ReportingSpanExporter
-from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import build_span_exporter
-from {{ cookiecutter.package_name }}.settings import SERVICE_NAME as DEFAULT_SERVICE_NAME
+from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import (
+    build_span_exporter,
+)
+from {{ cookiecutter.package_name }}.settings import (
+    SERVICE_NAME as DEFAULT_SERVICE_NAME,
+)
 
 logger = logging.getLogger(__name__)
 

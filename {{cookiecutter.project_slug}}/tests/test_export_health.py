@@ -52,7 +52,7 @@ def reports(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_an_outage_is_reported_once_and_its_end_once(
     flaky: FlakyExporter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    exporter = ReportingSpanExporter(flaky)
+    exporter = ReportingSpanExporter(flaky, retry_interval_s=0)
 
     results = [exporter.export([]) for _ in range(2)]
     flaky.outcome = SpanExportResult.FAILURE
@@ -73,7 +73,7 @@ def test_an_exporter_that_raises_is_a_failure_not_a_crash(
     flaky: FlakyExporter, caplog: pytest.LogCaptureFixture
 ) -> None:
     flaky.outcome = ConnectionRefusedError("connection refused")
-    exporter = ReportingSpanExporter(flaky)
+    exporter = ReportingSpanExporter(flaky, retry_interval_s=0)
 
     with caplog.at_level(logging.INFO):
         results = {exporter.export([]) for _ in range(10)}
@@ -81,6 +81,18 @@ def test_an_exporter_that_raises_is_a_failure_not_a_crash(
     assert results == {SpanExportResult.FAILURE}
     (said,) = reports(caplog)
     assert "ConnectionRefusedError: connection refused" in said
+
+
+def test_while_failing_batches_are_dropped_without_waiting_on_the_backend(
+    flaky: FlakyExporter,
+) -> None:
+    flaky.outcome = SpanExportResult.FAILURE
+    exporter = ReportingSpanExporter(flaky, retry_interval_s=3600)
+
+    results = {exporter.export([]) for _ in range(20)}
+
+    assert results == {SpanExportResult.FAILURE}
+    assert flaky.calls == 1, "only the first batch may wait on a failing backend"
 {%- if exporter.endpoint_variable %}
 
 

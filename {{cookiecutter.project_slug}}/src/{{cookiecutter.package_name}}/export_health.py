@@ -4,10 +4,15 @@ An unreachable collector would otherwise make the exporter log an error (and a l
 per retry) for every batch, for as long as the outage lasts. Export runs in the batch
 processor's own thread: the service keeps handling messages either way, and spans
 that cannot be sent are dropped once the bounded queue is full.
+
+While export is failing, it is tried again at most every few seconds; the batches in
+between are dropped at once instead of each waiting out the exporter's timeout, so a
+service stopping during an outage is not held up by its backlog.
 """
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -31,12 +36,19 @@ class LastProblem(logging.Filter):
         return False
 
 
+RETRY_INTERVAL_S = 5.0
+
+
 class ReportingSpanExporter(SpanExporter):
     """Wraps an exporter; never raises, and logs a state change, not every batch."""
 
-    def __init__(self, exporter: SpanExporter) -> None:
+    def __init__(
+        self, exporter: SpanExporter, retry_interval_s: float = RETRY_INTERVAL_S
+    ) -> None:
         self._exporter = exporter
         self._name = type(exporter).__name__
+        self._retry_interval_s = retry_interval_s
+        self._next_attempt = 0.0
         self._failing = False
         self._lock = threading.Lock()
         self._problem = LastProblem()
@@ -46,6 +58,8 @@ class ReportingSpanExporter(SpanExporter):
                 logging.getLogger(module).addFilter(self._problem)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        if self._failing and time.monotonic() < self._next_attempt:
+            return SpanExportResult.FAILURE  # failed moments ago: drop, do not wait
         try:
             result = self._exporter.export(spans)
         except Exception as error:  # reported below, never raised
@@ -67,6 +81,8 @@ class ReportingSpanExporter(SpanExporter):
             elif self._failing and not failing:
                 logger.warning("span export with %s has recovered", self._name)
             self._failing = failing
+            if failing:
+                self._next_attempt = time.monotonic() + self._retry_interval_s
 
     def shutdown(self) -> None:
         self._exporter.shutdown()

@@ -22,9 +22,12 @@ def exporter_files(project: Path, package: str, module: str) -> list[Path]:
     ]
 
 
-def broker_files(project: Path, compose_service: str) -> list[Path]:
-    """Per-broker files: its compose service."""
-    return [project / "compose" / f"{compose_service}.yaml"]
+def broker_files(project: Path, package: str, broker: dict[str, Any]) -> list[Path]:
+    """Per-broker files: its compose service and modules only it uses."""
+    return [
+        project / "compose" / f"{broker['compose_service']}.yaml",
+        *(project / path.format(package=package) for path in broker["files"]),
+    ]
 
 
 def backend_files(project: Path, backend: str) -> list[Path]:
@@ -44,9 +47,10 @@ def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
     # Test helpers shared by some exporters stay if the chosen one uses them.
     support = {path for spec in exporters.values() for path in spec["test_support"]}
     chosen_support = set(exporters[answers["exporter"]]["test_support"])
-    chosen_service = answers["_brokers"][answers["broker"]]["compose_service"]
+    brokers = answers["_brokers"]
+    chosen_broker = brokers[answers["broker"]]
+    chosen_files = set(broker_files(project, package, chosen_broker))
     exporter_modules = {spec["module"] for spec in exporters.values()}
-    services = {spec["compose_service"] for spec in answers["_brokers"].values()}
     return [
         *(
             path
@@ -54,10 +58,13 @@ def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
             for path in exporter_files(project, package, module)
         ),
         *(project / path for path in sorted(support - chosen_support)),
-        *(
-            path
-            for service in sorted(services - {chosen_service})
-            for path in broker_files(project, service)
+        *sorted(
+            {
+                path
+                for spec in brokers.values()
+                for path in broker_files(project, package, spec)
+            }
+            - chosen_files
         ),
         *(
             path

@@ -131,7 +131,7 @@ def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
         *(
             path
             for spec in CONTEXT["_brokers"].values()
-            for path in post_gen.broker_files(tmp_path, spec["compose_service"])
+            for path in post_gen.broker_files(tmp_path, "svc", spec)
         ),
         *(
             path

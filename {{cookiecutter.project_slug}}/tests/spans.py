@@ -9,9 +9,14 @@ from opentelemetry.trace import SpanKind
 
 from {{ cookiecutter.package_name }}.handlers import settings
 
-# Span names start with the destination{% if broker.span_prefix %} (RabbitMQ: `exchange.routing-key`){% endif %}.
-ORDERS = "{{ broker.span_prefix }}" + settings.orders_topic
-INVOICES = "{{ broker.span_prefix }}" + settings.invoices_topic
+
+def destination(topic: str) -> str:
+    """How span names start for `topic`{% if broker.span_prefix %} (RabbitMQ: `exchange.routing-key`){% endif %}."""
+    return "{{ broker.span_prefix }}" + topic
+
+
+ORDERS = destination(settings.orders_topic)
+INVOICES = destination(settings.invoices_topic)
 
 
 def by_name(spans: Sequence[ReadableSpan]) -> dict[str, ReadableSpan]:
@@ -34,24 +39,26 @@ def parent_id(span: ReadableSpan) -> int | None:
     return int(span.parent.span_id) if span.parent else None
 
 
-def assert_documented_tree(trace: dict[str, ReadableSpan]) -> None:
+def assert_documented_tree(
+    trace: dict[str, ReadableSpan], orders: str = ORDERS, invoices: str = INVOICES
+) -> None:
     """One order's trace: five spans, linked as FastStream documents the chain."""
     assert {name: span.kind for name, span in trace.items()} == {
-        f"{ORDERS} create": SpanKind.PRODUCER,
-        f"{ORDERS} publish": SpanKind.PRODUCER,
-        f"{ORDERS} process": SpanKind.CONSUMER,
-        f"{INVOICES} publish": SpanKind.PRODUCER,
-        f"{INVOICES} process": SpanKind.CONSUMER,
+        f"{orders} create": SpanKind.PRODUCER,
+        f"{orders} publish": SpanKind.PRODUCER,
+        f"{orders} process": SpanKind.CONSUMER,
+        f"{invoices} publish": SpanKind.PRODUCER,
+        f"{invoices} process": SpanKind.CONSUMER,
     }
-    create = trace[f"{ORDERS} create"]
-    process = trace[f"{ORDERS} process"]
+    create = trace[f"{orders} create"]
+    process = trace[f"{orders} process"]
 
     assert parent_id(create) is None
-    assert parent_id(trace[f"{ORDERS} publish"]) == span_id(create)
+    assert parent_id(trace[f"{orders} publish"]) == span_id(create)
     assert parent_id(process) == span_id(create)
-    assert parent_id(trace[f"{INVOICES} publish"]) == span_id(process)
+    assert parent_id(trace[f"{invoices} publish"]) == span_id(process)
     # FastStream links the next hop's consumer to the trace's creating span.
-    assert parent_id(trace[f"{INVOICES} process"]) == span_id(create)
+    assert parent_id(trace[f"{invoices} process"]) == span_id(create)
     assert len({trace_id(span) for span in trace.values()}) == 1
 
 

@@ -24,6 +24,9 @@ async def test_a_malformed_order_is_refused_and_no_invoice_is_published(
     test_broker: {{ broker.broker_class }},
 ) -> None:
     with pytest.raises(ValidationError):
-        await test_broker.publish(MALFORMED_ORDER, {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") }})
+        await test_broker.publish(
+            MALFORMED_ORDER,
+            {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") | replace(", ", ",\n            ") }},
+        )
 
     dispatch_invoice.mock.assert_not_called()

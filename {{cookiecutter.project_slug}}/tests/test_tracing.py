@@ -113,7 +113,10 @@ async def test_a_failing_handler_records_an_error_span(
     test_broker: {{ broker.broker_class }}, spans: InMemorySpanExporter
 ) -> None:
     with pytest.raises(ValidationError):
-        await test_broker.publish(MALFORMED_ORDER, {{ publish_orders }})
+        await test_broker.publish(
+            MALFORMED_ORDER,
+            {{ publish_orders | replace(", ", ",\n            ") }},
+        )
 
     named = by_name(spans.get_finished_spans())
     process = named[f"{ORDERS} process"]

@@ -8,6 +8,9 @@ from {{ broker.module }} import {{ broker.broker_class }}
 
 from {{ cookiecutter.package_name }}.handlers import router, settings
 from {{ cookiecutter.package_name }}.logs import configure_logging
+{%- if cookiecutter.broker == "rabbit" %}
+from {{ cookiecutter.package_name }}.queues import declare_dead_letter_queues
+{%- endif %}
 from {{ cookiecutter.package_name }}.telemetry import (
     create_tracer_provider,
     start_exporting,
@@ -40,3 +43,16 @@ def export_spans() -> None:
 def flush_spans() -> None:
     # Ends the batch processor: spans still queued are exported before exit.
     tracer_provider.shutdown()
+{%- if cookiecutter.broker == "rabbit" %}
+
+
+@app.on_startup
+async def prepare_dead_letter_queues() -> None:
+    # Before the subscribers start, so that nothing rejected is ever dropped.
+    await broker.connect()
+    await declare_dead_letter_queues(
+        broker,
+        [settings.orders_topic, settings.invoices_topic],
+        settings.consumer_group,
+    )
+{%- endif %}

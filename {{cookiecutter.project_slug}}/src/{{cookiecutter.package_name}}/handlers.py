@@ -15,14 +15,18 @@ One trace covers it all: `orders publish` -> `orders process` -> `invoices publi
 
 import logging
 {% set broker_names = ([broker.router_class] + broker.extra_imports) | sort | join(", ") %}
-{%- for line in [
+{%- set faststream_names = broker.faststream_imports | join(", ") %}
+{%- for line in ([
     "from faststream.opentelemetry import CurrentSpan",
     "from " ~ broker.module ~ " import " ~ broker_names,
-] | sort %}
+] + (["from faststream import " ~ faststream_names] if faststream_names else [])) | sort %}
 {{ line }}
 {%- endfor %}
 
 from {{ cookiecutter.package_name }}.models import Invoice, Order, price
+{%- if cookiecutter.broker == "rabbit" %}
+from {{ cookiecutter.package_name }}.queues import work_queue
+{%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         min_length=1,
         description="Group that replicas of this service share (CONSUMER_GROUP).",
     )
+{%- if cookiecutter.broker == "rabbit" %}
+    prefetch_count: int = Field(
+        default=10,
+        ge=1,
+        description="Unacknowledged messages a replica may hold (PREFETCH_COUNT).",
+    )
+{%- endif %}
 {%- if cookiecutter.broker == "redis" %}
     consumer_name: str = Field(
         default_factory=_default_consumer_name,

@@ -7,16 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
-{%- if cookiecutter.broker == "rabbit" %}
-from faststream.rabbit import RabbitBroker, RabbitQueue, TestRabbitBroker
-{%- else %}
 from {{ broker.module }} import {{ broker.broker_class }}, {{ broker.test_broker }}
-{%- endif %}
-{%- if cookiecutter.broker == "redis" %}
-from redis.asyncio import Redis
-{%- endif %}
 
 from {{ cookiecutter.package_name }}.handlers import settings
+from tests.integration.cleanup import remove_destinations
 
 DEFAULT_PORT = {{ broker.default_port }}
 
@@ -52,14 +46,8 @@ async def real_broker() -> AsyncIterator[{{ broker.broker_class }}]:
         )
     async with {{ broker.test_broker }}(broker, with_real=True) as connected:
         yield connected
-{%- if cookiecutter.broker == "rabbit" %}
-        # The test run's queues are durable, like the service's: remove them.
-        for name in (settings.orders_topic, settings.invoices_topic):
-            queue = await connected.declare_queue(RabbitQueue(name, durable=True))
-            await queue.delete(if_unused=False, if_empty=False)
-{%- elif cookiecutter.broker == "redis" %}
-    # The test run's streams outlive it: remove them.
-    client = Redis.from_url(settings.broker_url)
-    await client.delete(settings.orders_topic, settings.invoices_topic)
-    await client.aclose()
-{%- endif %}
+        await remove_destinations(
+            connected,
+            [settings.orders_topic, settings.invoices_topic],
+            settings.consumer_group,
+        )

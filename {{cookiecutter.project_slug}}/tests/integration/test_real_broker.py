@@ -1,5 +1,6 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
-{%- set publish_orders = broker.publisher | replace("DESTINATION", "settings.orders_topic") -%}
+{#- Exploded, one argument a line: RabbitMQ names its exchange too. #}
+{%- set publish_orders = broker.publisher | replace("DESTINATION", "settings.orders_topic") | replace(", ", ",\n        ") -%}
 """The pipeline on the real broker at BROKER_URL, with its real client: consumer groups,
 acknowledgements and headers as in production.
 
@@ -67,7 +68,10 @@ async def test_an_order_crosses_the_real_broker_in_one_trace(
 ) -> None:
     order_id = f"order-{uuid.uuid4().hex[:8]}"
 
-    await real_broker.publish(order_numbered(order_id), {{ publish_orders }})
+    await real_broker.publish(
+        order_numbered(order_id),
+        {{ publish_orders }},
+    )
     trace = await wait_for_trace(spans, order_id, size=5)
 
     assert_documented_tree(trace)
@@ -88,9 +92,14 @@ async def test_a_malformed_order_is_an_error_span_and_the_service_goes_on(
     bad_id, good_id = (f"order-{uuid.uuid4().hex[:8]}" for _ in range(2))
 
     await real_broker.publish(
-        MALFORMED_ORDER, {{ publish_orders }}, correlation_id=bad_id
+        MALFORMED_ORDER,
+        {{ publish_orders }},
+        correlation_id=bad_id,
     )
-    await real_broker.publish(order_numbered(good_id), {{ publish_orders }})
+    await real_broker.publish(
+        order_numbered(good_id),
+        {{ publish_orders }},
+    )
     failed = await wait_for_trace(spans, bad_id, size=3)
     priced = await wait_for_trace(spans, good_id, size=5)
 

@@ -119,6 +119,8 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
                 ), f"{service.name} waits on {dependency}'s health; it has no check"
 
     assert set(app.spec["depends_on"]) == expected - {"app", "grafana"}
+    # `--scale app=3` works: no fixed name, no published port to clash over.
+    assert not {"container_name", "ports"} & set(app.spec)
 
     # The service reaches the broker on an address its container listens on.
     broker_url = app.environment["BROKER_URL"]
@@ -128,6 +130,8 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
         assert "INTERNAL://kafka:19092" in kafka["KAFKA_ADVERTISED_LISTENERS"]
         assert "INTERNAL://:19092" in kafka["KAFKA_LISTENERS"]
         assert broker_url == "kafka:19092"
+        # Work is shared by partition: auto-created topics must have several.
+        assert int(kafka["KAFKA_NUM_PARTITIONS"]) >= 3
     else:
         assert broker_url.endswith(f":{table['default_port']}") or broker_url.endswith(
             f":{table['default_port']}/"

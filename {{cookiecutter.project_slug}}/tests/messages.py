@@ -18,3 +18,6 @@ INVOICE = {
 
 # Valid JSON, wrong schema: the handler refuses it.
 MALFORMED_ORDER = {"order_id": "order-8", "items": "three mugs"}
+
+# Not JSON at all.
+NOT_JSON = b"{order: 8"

@@ -1,4 +1,6 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+from typing import Any
+
 import pytest
 from {{ broker.module }} import {{ broker.broker_class }}
 from pydantic import ValidationError
@@ -8,7 +10,7 @@ from {{ cookiecutter.package_name }}.handlers import (
     price_order,
     settings,
 )
-from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
+from tests.messages import INVOICE, MALFORMED_ORDER, NOT_JSON, ORDER
 
 
 async def test_an_order_is_priced_and_its_invoice_dispatched(
@@ -20,13 +22,18 @@ async def test_an_order_is_priced_and_its_invoice_dispatched(
     dispatch_invoice.mock.assert_called_once_with(INVOICE)
 
 
-async def test_a_malformed_order_is_refused_and_no_invoice_is_published(
-    test_broker: {{ broker.broker_class }},
+@pytest.mark.parametrize(
+    "message", [MALFORMED_ORDER, NOT_JSON], ids=["wrong-schema", "not-json"]
+)
+async def test_a_malformed_order_is_refused_and_the_next_one_goes_through(
+    test_broker: {{ broker.broker_class }}, message: Any
 ) -> None:
     with pytest.raises(ValidationError):
         await test_broker.publish(
-            MALFORMED_ORDER,
+            message,
             {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") | replace(", ", ",\n            ") }},
         )
-
     dispatch_invoice.mock.assert_not_called()
+
+    await test_broker.publish(ORDER, {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") }})
+    dispatch_invoice.mock.assert_called_once_with(INVOICE)

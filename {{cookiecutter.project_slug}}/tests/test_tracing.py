@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.handlers import (
     settings,
 )
 from {{ cookiecutter.package_name }}.logs import TraceContextFilter
+from tests.log_records import RecordList
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (
     INVOICES,
@@ -125,16 +126,6 @@ async def test_a_failing_handler_records_an_error_span(
     assert len(events) == 1
     assert "ValidationError" in str((events[0].attributes or {})["exception.type"])
     assert f"{INVOICES} publish" not in named
-
-
-class RecordList(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-        self.addFilter(TraceContextFilter())
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 async def test_log_lines_carry_the_trace_and_span_ids(

@@ -6,6 +6,7 @@ import logging
 from faststream import FastStream
 from {{ broker.module }} import {{ broker.broker_class }}
 
+from {{ cookiecutter.package_name }}.failures import FailureLogging
 from {{ cookiecutter.package_name }}.handlers import router, settings
 from {{ cookiecutter.package_name }}.logs import configure_logging
 {%- if cookiecutter.broker == "rabbit" %}
@@ -22,7 +23,8 @@ tracer_provider = create_tracer_provider()
 
 broker = {{ broker.broker_class }}(
     settings.broker_url,
-    middlewares=[telemetry_middleware(tracer_provider)],
+    # Outermost first: a failure is logged inside the message's span.
+    middlewares=[telemetry_middleware(tracer_provider), FailureLogging],
     logger=logging.getLogger("{{ cookiecutter.package_name }}.broker"),
 )
 broker.include_router(router)

@@ -35,7 +35,7 @@ async def real_broker() -> AsyncIterator[{{ broker.broker_class }}]:
     """The app's broker, handlers and middleware on a real connection, shared by the
     session (joining consumer groups takes seconds); skipped, with the reason, when
     nothing listens at BROKER_URL."""
-    from {{ cookiecutter.package_name }}.app import broker
+    from {{ cookiecutter.package_name }}.app import broker{% if cookiecutter.broker == "rabbit" %}, prepare_dead_letter_queues{% endif %}
 
     host, port = broker_address(settings.broker_url)
     if not reachable((host, port)):
@@ -45,6 +45,9 @@ async def real_broker() -> AsyncIterator[{{ broker.broker_class }}]:
             "{{ broker.compose_service }}`, or point BROKER_URL at yours"
         )
     async with {{ broker.test_broker }}(broker, with_real=True) as connected:
+{%- if cookiecutter.broker == "rabbit" %}
+        await prepare_dead_letter_queues()  # as the app does when it starts
+{%- endif %}
         yield connected
         await remove_destinations(
             connected,

@@ -16,8 +16,14 @@ from {{ broker.module }} import {{ broker.broker_class }}
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
+{%- if cookiecutter.broker == "redis" %}
+from redis.asyncio import Redis
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, settings
+{%- if cookiecutter.broker == "rabbit" %}
+from {{ cookiecutter.package_name }}.queues import dead_letter_queue
+{%- endif %}
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (
     INVOICES,
@@ -36,6 +42,33 @@ DELIVERY_TIMEOUT = 60.0
 
 def order_numbered(order_id: str) -> dict[str, Any]:
     return {**ORDER, "order_id": order_id}
+{%- if cookiecutter.broker == "rabbit" %}
+
+
+async def dead_lettered(broker: RabbitBroker, correlation_id: str) -> dict[str, Any]:
+    """The headers of the message in the orders dead-letter queue."""
+    queue = await broker.declare_queue(
+        dead_letter_queue(settings.orders_topic, settings.consumer_group)
+    )
+    deadline = asyncio.get_running_loop().time() + DELIVERY_TIMEOUT
+    while asyncio.get_running_loop().time() < deadline:
+        message = await queue.get(no_ack=True, fail=False)
+        if message is not None and message.correlation_id == correlation_id:
+            return dict(message.headers)
+        await asyncio.sleep(0.1)
+    pytest.fail(f"{correlation_id} never reached the dead-letter queue")
+{%- elif cookiecutter.broker == "redis" %}
+
+
+async def pending(stream: str, group: str) -> int:
+    """Entries the group has read but not acknowledged."""
+    client = Redis.from_url(settings.broker_url)
+    try:
+        summary = await client.xpending(stream, group)
+    finally:
+        await client.aclose()
+    return int(summary["pending"])
+{%- endif %}
 
 
 async def wait_for_trace(
@@ -86,7 +119,7 @@ async def test_an_order_crosses_the_real_broker_in_one_trace(
     assert processed["messaging.message.id"]
 
 
-async def test_a_malformed_order_is_an_error_span_and_the_service_goes_on(
+async def test_a_malformed_order_is_an_error_span_settled_once(
     real_broker: {{ broker.broker_class }}, spans: InMemorySpanExporter
 ) -> None:
     bad_id, good_id = (f"order-{uuid.uuid4().hex[:8]}" for _ in range(2))
@@ -108,3 +141,16 @@ async def test_a_malformed_order_is_an_error_span_and_the_service_goes_on(
     assert [event.name for event in process.events] == ["exception"]
     assert f"{INVOICES} publish" not in failed
     assert_documented_tree(priced)
+    # Settled once, not redelivered: the order after it has gone all the way through.
+    attempts = [
+        span
+        for span in spans.get_finished_spans()
+        if span.name == f"{ORDERS} process" and trace_id(span) == trace_id(process)
+    ]
+    assert len(attempts) == 1
+{%- if cookiecutter.broker == "rabbit" %}
+    headers = await dead_lettered(real_broker, bad_id)
+    assert headers["x-first-death-reason"] == "rejected"
+{%- elif cookiecutter.broker == "redis" %}
+    assert await pending(settings.orders_topic, settings.consumer_group) == 0
+{%- endif %}

@@ -7,7 +7,10 @@ from redis.asyncio import Redis
 {%- endif %}
 {%- if cookiecutter.broker == "rabbit" %}
 
-from {{ cookiecutter.package_name }}.queues import dead_letter_queue, work_queue
+from {{ cookiecutter.package_name }}.queues import (
+    dead_letter_queue,
+    work_queue,
+)
 {%- elif cookiecutter.broker == "redis" %}
 
 from {{ cookiecutter.package_name }}.handlers import settings

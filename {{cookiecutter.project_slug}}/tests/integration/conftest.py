@@ -35,7 +35,14 @@ async def real_broker() -> AsyncIterator[{{ broker.broker_class }}]:
     """The app's broker, handlers and middleware on a real connection, shared by the
     session (joining consumer groups takes seconds); skipped, with the reason, when
     nothing listens at BROKER_URL."""
-    from {{ cookiecutter.package_name }}.app import broker{% if cookiecutter.broker == "rabbit" %}, prepare_dead_letter_queues{% endif %}
+{%- if cookiecutter.broker == "rabbit" %}
+    from {{ cookiecutter.package_name }}.app import (
+        broker,
+        prepare_dead_letter_queues,
+    )
+{%- else %}
+    from {{ cookiecutter.package_name }}.app import broker
+{%- endif %}
 
     host, port = broker_address(settings.broker_url)
     if not reachable((host, port)):

@@ -63,7 +63,13 @@ class JsonLinesSpanExporter(SpanExporter):
 
 def main() -> None:
     spans_file = Path(sys.argv[1])
-    from {{ cookiecutter.package_name }}.app import app, {% if kafka %}broker, {% endif %}tracer_provider
+    from {{ cookiecutter.package_name }}.app import (
+        app,
+{%- if kafka %}
+        broker,
+{%- endif %}
+        tracer_provider,
+    )
 
     tracer_provider.add_span_processor(
         SimpleSpanProcessor(JsonLinesSpanExporter(spans_file))

@@ -1,7 +1,7 @@
 """Refuse answers that cannot produce a working project, before anything is written.
 
 Cookiecutter renders this file with Jinja, then runs it; a non-zero exit makes it
-delete the output directory. The answers arrive as one JSON literal, so no quote or
+delete the output directory. The answers arrive as JSON literals, so no quote or
 backslash typed at a prompt can change the code. Tests import this module and call
 its functions directly.
 """
@@ -12,6 +12,8 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
+from typing import Any
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
 
@@ -43,6 +45,21 @@ RESERVED_NAMES = frozenset(
         "zmqtt",
     }
 )
+
+# Free-text answers: one line each, written as data into README.md and pyproject.toml.
+FREE_TEXT = ("project_name", "description", "author")
+
+# Cookiecutter renders `--no-input` answers as Jinja templates before any hook runs.
+# (Spelled in pieces: this file is itself rendered by Jinja.)
+JINJA_OPENERS = ("{" + "{", "{" + "%", "{" + "#")
+
+# Line breaks, control characters and lone surrogates: none belongs in one line of
+# text, and TOML cannot hold most of them unescaped.
+REFUSED_CATEGORIES = {"Cc": "a control character", "Cs": "a lone surrogate"}
+REFUSED_CATEGORIES |= dict.fromkeys(("Zl", "Zp"), "a line break")
+
+# Each choice and the table that lists its valid values (one source of truth).
+CHOICE_TABLES = {"broker": "_brokers", "exporter": "_exporters", "backend": "_backends"}
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
@@ -115,27 +132,74 @@ def python_errors(version: str) -> list[str]:
     return []
 
 
+def free_text_errors(key: str, value: str, typed: str) -> list[str]:
+    """`typed` is the answer before cookiecutter rendered it (for an answer typed at
+    the prompt, the default it replaced)."""
+    for text in (typed, value):
+        opener = next((o for o in JINJA_OPENERS if o in text), None)
+        if opener is not None:
+            became = f" (it became {value!r})" if text != value else ""
+            return [
+                f"{key} {text!r} contains {opener!r}, which cookiecutter evaluates "
+                f"as a Jinja template{became}; type plain text without "
+                f"{', '.join(map(repr, JINJA_OPENERS))}."
+            ]
+    for character in value:
+        kind = REFUSED_CATEGORIES.get(unicodedata.category(character))
+        if kind is not None:
+            return [
+                f"{key} {value!r} contains {kind} (U+{ord(character):04X}); type "
+                "one line of text."
+            ]
+    return []
+
+
+def choice_errors(answers: dict[str, Any]) -> list[str]:
+    errors = []
+    for key, table in CHOICE_TABLES.items():
+        valid = sorted(answers[table])
+        if answers[key] not in valid:
+            errors.append(
+                f"{key} {answers[key]!r} is not one of the choices: {', '.join(valid)}."
+            )
+    return errors
+
+
 def combination_errors(exporter: str, backend: str) -> list[str]:
     reason = REFUSED_COMBINATIONS.get((exporter, backend))
     return [reason] if reason else []
 
 
-def validate(answers: dict[str, str]) -> list[str]:
-    """Every problem with the answers, each a sentence that says what to do."""
+def validate(answers: dict[str, Any], typed: dict[str, Any] | None = None) -> list[str]:
+    """Every problem with the answers, each a sentence that says what to do.
+
+    `typed` holds the answers as given, before cookiecutter rendered them."""
+    typed = answers if typed is None else typed
     return [
+        *(
+            error
+            for key in FREE_TEXT
+            for error in free_text_errors(key, answers[key], typed[key])
+        ),
         *slug_errors(answers["project_slug"]),
         *package_errors(answers["package_name"]),
         *python_errors(answers["python_version"]),
+        *choice_errors(answers),
         *combination_errors(answers["exporter"], answers["backend"]),
     ]
 
 
-def main(answers: dict[str, str]) -> int:
-    errors = validate(answers)
+def main(answers: dict[str, Any], typed: dict[str, Any] | None = None) -> int:
+    errors = validate(answers, typed)
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
     return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))
+    sys.exit(
+        main(
+            json.loads(r"""{{ cookiecutter | tojson }}"""),
+            json.loads(r"""{{ _cookiecutter | tojson }}"""),
+        )
+    )

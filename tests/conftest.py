@@ -13,15 +13,16 @@ __all__ = ["broker_url", "tansu"]  # fixtures, shared with every test module
 
 
 def run_cookiecutter(
-    output_dir: Path, *answers: str
+    output_dir: Path, *answers: str, no_input: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """`cookiecutter --no-input` exactly as a user runs it, with key=value answers."""
+    """`cookiecutter --no-input` exactly as a user runs it, with key=value answers
+    (or other options, with `no_input=False`)."""
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "cookiecutter",
-            "--no-input",
+            *(["--no-input"] if no_input else []),
             str(TEMPLATE_DIR),
             "--output-dir",
             str(output_dir),

@@ -3,11 +3,13 @@ and nothing left behind."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cookiecutter
+from tests.template import CONTEXT
 
 
 @pytest.mark.parametrize(
@@ -43,6 +45,22 @@ from tests.conftest import run_cookiecutter
             "Zipkin only accepts its own span format",
             id="otlp-to-zipkin",
         ),
+        pytest.param(
+            ["description={{ 7*7 }}"],
+            "description '{{ 7*7 }}' contains '{{', which cookiecutter evaluates as "
+            "a Jinja template (it became '49')",
+            id="jinja-expression",
+        ),
+        pytest.param(
+            ["author={% raw %}{{ x }}{% endraw %}"],
+            "author '{% raw %}{{ x }}{% endraw %}' contains '{{'",
+            id="jinja-raw-block",
+        ),
+        pytest.param(
+            ["project_name=Orders\nimport os"],
+            "project_name 'Orders\\nimport os' contains a control character (U+000A)",
+            id="newline",
+        ),
     ],
 )
 def test_refused_answers_leave_no_output(
@@ -59,9 +77,15 @@ def test_refused_answers_leave_no_output(
     ("key", "value"),
     [
         ("broker", "kafkaa"),
+        ("broker", "Kafka"),
+        ("broker", " kafka"),
+        ("broker", ""),
         ("exporter", "jaeger-grpc"),
+        ("exporter", "otlp_grpc"),
         ("backend", "grafana"),
+        ("backend", "None"),
         ("python_version", "3.9"),
+        ("python_version", "3.11.7"),
     ],
 )
 def test_unknown_choices_list_the_valid_ones(
@@ -72,5 +96,39 @@ def test_unknown_choices_list_the_valid_ones(
     assert result.returncode != 0
     assert f"{value} provided for choice variable {key}, but the choices are" in (
         result.stderr
+    )
+    assert list(output_dir.iterdir()) == []
+
+
+def test_a_replayed_unknown_choice_is_refused_by_the_hook(
+    output_dir: Path, tmp_path: Path
+) -> None:
+    """A replay file skips cookiecutter's own check of the choices; the hook's
+    applies."""
+    answers = {
+        key: value[0] if isinstance(value, list) and not key.startswith("_") else value
+        for key, value in CONTEXT.items()
+        if not key.startswith("__")
+    }
+    replay = tmp_path / "replay.json"
+    replay.write_text(
+        json.dumps(
+            {
+                "cookiecutter": {
+                    **answers,
+                    "project_slug": "order-service",
+                    "package_name": "order_service",
+                    "broker": "Kafka",
+                }
+            }
+        )
+    )
+
+    result = run_cookiecutter(output_dir, "--replay-file", str(replay), no_input=False)
+
+    assert result.returncode != 0
+    assert (
+        "ERROR: broker 'Kafka' is not one of the choices: "
+        "confluent, kafka, mqtt, nats, rabbit, redis." in result.stderr
     )
     assert list(output_dir.iterdir()) == []

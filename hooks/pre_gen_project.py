@@ -49,6 +49,10 @@ RESERVED_NAMES = frozenset(
 # Free-text answers: one line each, written as data into README.md and pyproject.toml.
 FREE_TEXT = ("project_name", "description", "author")
 
+# Free text that must not be blank: the README's title, and the author's name (a
+# build backend refuses an entry in `authors` without one).
+REQUIRED_TEXT = ("project_name", "author")
+
 # Cookiecutter renders `--no-input` answers as Jinja templates before any hook runs.
 # (Spelled in pieces: this file is itself rendered by Jinja.)
 JINJA_OPENERS = ("{" + "{", "{" + "%", "{" + "#")
@@ -88,7 +92,14 @@ REFUSED_COMBINATIONS: dict[tuple[str, str], str] = {
 }
 
 
-def slug_errors(slug: str) -> list[str]:
+def slug_errors(slug: str, name: str) -> list[str]:
+    if not any(character.isalnum() for character in slug):
+        # cookiecutter.json derives '-' when the name has nothing to slugify.
+        return [
+            f"project_slug {slug!r} has no letters or digits: project_name "
+            f"{name!r} has none to make it from. Give a project_name with some, or "
+            "a project_slug (for example 'order-service')."
+        ]
     if not SLUG_PATTERN.match(slug):
         return [
             f"project_slug {slug!r} must be lower-case letters, digits and single "
@@ -144,6 +155,8 @@ def free_text_errors(key: str, value: str, typed: str) -> list[str]:
                 f"as a Jinja template{became}; type plain text without "
                 f"{', '.join(map(repr, JINJA_OPENERS))}."
             ]
+    if key in REQUIRED_TEXT and not value.strip():
+        return [f"{key} is empty; type a name."]
     for character in value:
         kind = REFUSED_CATEGORIES.get(unicodedata.category(character))
         if kind is not None:
@@ -175,14 +188,17 @@ def validate(answers: dict[str, Any], typed: dict[str, Any] | None = None) -> li
 
     `typed` holds the answers as given, before cookiecutter rendered them."""
     typed = answers if typed is None else typed
+    slug = answers["project_slug"]
+    # Without a slug there is no name to check (its error says what to do).
+    unnamed = not any(character.isalnum() for character in slug)
     return [
         *(
             error
             for key in FREE_TEXT
             for error in free_text_errors(key, answers[key], typed[key])
         ),
-        *slug_errors(answers["project_slug"]),
-        *package_errors(answers["package_name"]),
+        *slug_errors(slug, answers["project_name"]),
+        *([] if unnamed else package_errors(answers["package_name"])),
         *python_errors(answers["python_version"]),
         *choice_errors(answers),
         *combination_errors(answers["exporter"], answers["backend"]),

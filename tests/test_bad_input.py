@@ -31,6 +31,11 @@ from tests.template import CONTEXT
             id="keyword-package",
         ),
         pytest.param(
+            ["project_name=😀 !"],
+            "project_slug '-' has no letters or digits: project_name '😀 !' has none",
+            id="name-with-nothing-to-slugify",
+        ),
+        pytest.param(
             ["project_slug=My Service"],
             "project_slug 'My Service' must be lower-case",
             id="slug-with-space",

@@ -62,6 +62,15 @@ def test_bad_slugs_are_refused(slug: str) -> None:
     assert "project_slug" in errors[0]
 
 
+@pytest.mark.parametrize("name", ["😀", "---", "!?"])
+def test_a_name_with_nothing_to_slugify_says_so(name: str) -> None:
+    (error,) = PRE_GEN.validate({**VALID, "project_name": name, "project_slug": "-"})
+
+    assert error.startswith(
+        f"project_slug '-' has no letters or digits: project_name {name!r} has none"
+    )
+
+
 @pytest.mark.parametrize("version", ["3.9", "3.14", "2.7", "latest"])
 def test_unsupported_python_is_refused(version: str) -> None:
     (error,) = PRE_GEN.validate({**VALID, "python_version": version})
@@ -148,12 +157,20 @@ def test_an_answer_cookiecutter_rendered_is_refused_with_what_it_became() -> Non
         "key = \"value\" ''' ${ x } }} %} #} 100%",
         "- [x](javascript:alert(1)) <b>*bold*</b> `code` | a: b &anchor !!tag",
         "Заказы 注文 😀 👨\u200d👩\u200d👧 \u202eright-to-left",
-        "",
     ],
 )
 def test_one_line_of_text_with_any_quotes_and_symbols_passes(text: str) -> None:
-    for key in ("description", "author"):
+    for key in ("project_name", "description", "author"):
         assert PRE_GEN.validate({**VALID, key: text}) == []
+
+
+def test_only_the_description_may_be_blank() -> None:
+    assert PRE_GEN.validate({**VALID, "description": ""}) == []
+    for key in ("project_name", "author"):
+        for blank in ("", "   "):
+            assert PRE_GEN.validate({**VALID, key: blank}) == [
+                f"{key} is empty; type a name."
+            ]
 
 
 @pytest.mark.parametrize(

@@ -40,3 +40,17 @@ def output_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "out"
     directory.mkdir()
     return directory
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures that tests record as a `cases` property (from every xdist worker)."""
+    figures = [
+        str(value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == "cases"
+    ]
+    if figures:
+        terminalreporter.section("cases tried")
+        for line in sorted(figures):
+            terminalreporter.write_line(line)

@@ -8,7 +8,8 @@ names. Every file but README.md and pyproject.toml must come out byte for byte t
 same, those two must differ by the answers alone, and the hooks cookiecutter ran must
 be the same code as the hook files, the answers only in their string literals. The
 cases are derandomized, so CI tries the same ones every run; the counts of each
-outcome are printed at the end of the session.
+outcome are printed at the end of the session. The nastiest answers accepted are
+also installed, their project's tests run and its metadata read back.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateError
 
+from tests.conftest import run_cookiecutter
+from tests.projects import install, pytest_counts, uv
 from tests.template import TEMPLATE_DIR, all_combinations, refusal
 
 EXAMPLES = 150
@@ -343,3 +346,56 @@ def test_free_text_is_refused_or_kept_as_data(
     assert cases.total() >= EXAMPLES
     assert cases["generated"] > EXAMPLES // 4
     assert cases["refused by the pre-gen hook"] > EXAMPLES // 4
+
+
+NASTIEST = [
+    pytest.param(
+        "redis",
+        {
+            "project_name": 'Zoë\'s "Warehouse" \\ [tool.ruff] # 2 😀',
+            "description": (
+                '"""; import os; os.system("id"); """ \'\'\' \\ \\n ${ x } }} %} #} '
+                'key = "v" [tool] # c: - &a *a !!python/object <script> '
+                "[x](javascript:alert(1)) 注文 😀 \u202e"
+            ),
+            "author": 'O\'Brien, Åsa <asa@example.com> \\ "x"',
+        },
+        id="quotes-backslashes-toml-yaml-markdown",
+    ),
+    pytest.param(
+        "nats",
+        {
+            "project_name": "Заказы 注文",
+            "description": "'); __import__('os').system('id'); (' 👨\u200d👩\u200d👧",
+            "author": "---",
+        },
+        id="non-latin-name-code-in-quotes",
+    ),
+]
+
+
+@pytest.mark.generated
+@pytest.mark.parametrize(("broker", "typed"), NASTIEST)
+def test_the_nastiest_accepted_answers_install_and_pass_their_tests(
+    output_dir: Path, broker: str, typed: dict[str, str]
+) -> None:
+    answers = {**typed, "broker": broker, "backend": "none"}
+    result = run_cookiecutter(output_dir, *(f"{k}={v}" for k, v in answers.items()))
+    assert result.returncode == 0, result.stderr
+    (project,) = output_dir.iterdir()
+    install(project, "3.11")
+
+    tests = uv(project, "run", "--no-sync", "pytest", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout[-4000:]
+    assert set(pytest_counts(tests.stdout)) <= {"passed", "deselected"}
+    metadata = uv(
+        project,
+        "run",
+        "--no-sync",
+        "python",
+        "-c",
+        "import json, sys; from importlib.metadata import metadata; "
+        "m = metadata(sys.argv[1]); print(json.dumps([m['Summary'], m['Author']]))",
+        project.name,
+    )
+    assert json.loads(metadata.stdout) == [typed["description"], typed["author"]]

@@ -8,6 +8,7 @@ from {{ broker.module }} import {{ broker.broker_class }}
 
 from {{ cookiecutter.package_name }}.handlers import router, settings
 from {{ cookiecutter.package_name }}.logs import configure_logging
+from {{ cookiecutter.package_name }}.security import BrokerSecurity
 from {{ cookiecutter.package_name }}.telemetry import (
     create_tracer_provider,
     start_exporting,
@@ -17,8 +18,13 @@ from {{ cookiecutter.package_name }}.telemetry import (
 configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
 
+broker_security = BrokerSecurity()
 broker = {{ broker.broker_class }}(
     settings.broker_url,
+    security=broker_security.security(),
+{%- if cookiecutter.broker == "confluent" %}
+    config=broker_security.config(),
+{%- endif %}
     middlewares=[telemetry_middleware(tracer_provider)],
     logger=logging.getLogger("{{ cookiecutter.package_name }}.broker"),
 )

@@ -54,6 +54,13 @@ def test_without_variables_the_connection_has_no_security() -> None:
     assert BrokerSecurity().security() is None
 
 
+def test_empty_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in VARIABLES:
+        monkeypatch.setenv(name, "")
+
+    assert BrokerSecurity().security() is None
+
+
 def test_the_password_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROKER_PASSWORD", "s3cret-value")
 

@@ -45,7 +45,7 @@ MECHANISMS: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
 class BrokerSecurity(BaseSettings):
     """`BROKER_*` variables; the password is a secret: its repr shows no value."""
 
-    model_config = SettingsConfigDict(env_prefix="BROKER_")
+    model_config = SettingsConfigDict(env_prefix="BROKER_", env_ignore_empty=True)
 
     username: str | None = Field(
         default=None,

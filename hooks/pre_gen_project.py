@@ -151,8 +151,8 @@ def free_text_errors(key: str, value: str, typed: str) -> list[str]:
         if opener is not None:
             became = f" (it became {value!r})" if text != value else ""
             return [
-                f"{key} {text!r} contains {opener!r}, which cookiecutter evaluates "
-                f"as a Jinja template{became}; type plain text without "
+                f"{key} {text!r} contains {opener!r}, which cookiecutter reads as "
+                f"Jinja template syntax{became}; type plain text without "
                 f"{', '.join(map(repr, JINJA_OPENERS))}."
             ]
     if key in REQUIRED_TEXT and not value.strip():

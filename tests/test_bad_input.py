@@ -52,8 +52,8 @@ from tests.template import CONTEXT
         ),
         pytest.param(
             ["description={{ 7*7 }}"],
-            "description '{{ 7*7 }}' contains '{{', which cookiecutter evaluates as "
-            "a Jinja template (it became '49')",
+            "description '{{ 7*7 }}' contains '{{', which cookiecutter reads as "
+            "Jinja template syntax (it became '49')",
             id="jinja-expression",
         ),
         pytest.param(

@@ -1,7 +1,7 @@
 """Refuse answers that cannot produce a working project, before anything is written.
 
 Cookiecutter renders this file with Jinja, then runs it; a non-zero exit makes it
-delete the output directory. The answers arrive as one JSON literal, so no quote or
+delete the output directory. The answers arrive as JSON literals, so no quote or
 backslash typed at a prompt can change the code. Tests import this module and call
 its functions directly.
 """
@@ -12,6 +12,8 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
+from typing import Any
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
 
@@ -44,6 +46,25 @@ RESERVED_NAMES = frozenset(
     }
 )
 
+# Free-text answers: one line each, written as data into README.md and pyproject.toml.
+FREE_TEXT = ("project_name", "description", "author")
+
+# Free text that must not be blank: the README's title, and the author's name (a
+# build backend refuses an entry in `authors` without one).
+REQUIRED_TEXT = ("project_name", "author")
+
+# Cookiecutter renders `--no-input` answers as Jinja templates before any hook runs.
+# (Spelled in pieces: this file is itself rendered by Jinja.)
+JINJA_OPENERS = ("{" + "{", "{" + "%", "{" + "#")
+
+# Line breaks, control characters and lone surrogates: none belongs in one line of
+# text, and TOML cannot hold most of them unescaped.
+REFUSED_CATEGORIES = {"Cc": "a control character", "Cs": "a lone surrogate"}
+REFUSED_CATEGORIES |= dict.fromkeys(("Zl", "Zp"), "a line break")
+
+# Each choice and the table that lists its valid values (one source of truth).
+CHOICE_TABLES = {"broker": "_brokers", "exporter": "_exporters", "backend": "_backends"}
+
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
 # The package name appears in import lines; longer ones would not fit the project's
@@ -71,7 +92,14 @@ REFUSED_COMBINATIONS: dict[tuple[str, str], str] = {
 }
 
 
-def slug_errors(slug: str) -> list[str]:
+def slug_errors(slug: str, name: str) -> list[str]:
+    if not any(character.isalnum() for character in slug):
+        # cookiecutter.json derives '-' when the name has nothing to slugify.
+        return [
+            f"project_slug {slug!r} has no letters or digits: project_name "
+            f"{name!r} has none to make it from. Give a project_name with some, or "
+            "a project_slug (for example 'order-service')."
+        ]
     if not SLUG_PATTERN.match(slug):
         return [
             f"project_slug {slug!r} must be lower-case letters, digits and single "
@@ -115,27 +143,79 @@ def python_errors(version: str) -> list[str]:
     return []
 
 
+def free_text_errors(key: str, value: str, typed: str) -> list[str]:
+    """`typed` is the answer before cookiecutter rendered it (for an answer typed at
+    the prompt, the default it replaced)."""
+    for text in (typed, value):
+        opener = next((o for o in JINJA_OPENERS if o in text), None)
+        if opener is not None:
+            became = f" (it became {value!r})" if text != value else ""
+            return [
+                f"{key} {text!r} contains {opener!r}, which cookiecutter reads as "
+                f"Jinja template syntax{became}; type plain text without "
+                f"{', '.join(map(repr, JINJA_OPENERS))}."
+            ]
+    if key in REQUIRED_TEXT and not value.strip():
+        return [f"{key} is empty; type a name."]
+    for character in value:
+        kind = REFUSED_CATEGORIES.get(unicodedata.category(character))
+        if kind is not None:
+            return [
+                f"{key} {value!r} contains {kind} (U+{ord(character):04X}); type "
+                "one line of text."
+            ]
+    return []
+
+
+def choice_errors(answers: dict[str, Any]) -> list[str]:
+    errors = []
+    for key, table in CHOICE_TABLES.items():
+        valid = sorted(answers[table])
+        if answers[key] not in valid:
+            errors.append(
+                f"{key} {answers[key]!r} is not one of the choices: {', '.join(valid)}."
+            )
+    return errors
+
+
 def combination_errors(exporter: str, backend: str) -> list[str]:
     reason = REFUSED_COMBINATIONS.get((exporter, backend))
     return [reason] if reason else []
 
 
-def validate(answers: dict[str, str]) -> list[str]:
-    """Every problem with the answers, each a sentence that says what to do."""
+def validate(answers: dict[str, Any], typed: dict[str, Any] | None = None) -> list[str]:
+    """Every problem with the answers, each a sentence that says what to do.
+
+    `typed` holds the answers as given, before cookiecutter rendered them."""
+    typed = answers if typed is None else typed
+    slug = answers["project_slug"]
+    # Without a slug there is no name to check (its error says what to do).
+    unnamed = not any(character.isalnum() for character in slug)
     return [
-        *slug_errors(answers["project_slug"]),
-        *package_errors(answers["package_name"]),
+        *(
+            error
+            for key in FREE_TEXT
+            for error in free_text_errors(key, answers[key], typed[key])
+        ),
+        *slug_errors(slug, answers["project_name"]),
+        *([] if unnamed else package_errors(answers["package_name"])),
         *python_errors(answers["python_version"]),
+        *choice_errors(answers),
         *combination_errors(answers["exporter"], answers["backend"]),
     ]
 
 
-def main(answers: dict[str, str]) -> int:
-    errors = validate(answers)
+def main(answers: dict[str, Any], typed: dict[str, Any] | None = None) -> int:
+    errors = validate(answers, typed)
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
     return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))
+    sys.exit(
+        main(
+            json.loads(r"""{{ cookiecutter | tojson }}"""),
+            json.loads(r"""{{ _cookiecutter | tojson }}"""),
+        )
+    )

@@ -13,15 +13,16 @@ __all__ = ["broker_url", "tansu"]  # fixtures, shared with every test module
 
 
 def run_cookiecutter(
-    output_dir: Path, *answers: str
+    output_dir: Path, *answers: str, no_input: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """`cookiecutter --no-input` exactly as a user runs it, with key=value answers."""
+    """`cookiecutter --no-input` exactly as a user runs it, with key=value answers
+    (or other options, with `no_input=False`)."""
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "cookiecutter",
-            "--no-input",
+            *(["--no-input"] if no_input else []),
             str(TEMPLATE_DIR),
             "--output-dir",
             str(output_dir),
@@ -39,3 +40,17 @@ def output_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "out"
     directory.mkdir()
     return directory
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures that tests record as a `cases` property (from every xdist worker)."""
+    figures = [
+        str(value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == "cases"
+    ]
+    if figures:
+        terminalreporter.section("cases tried")
+        for line in sorted(figures):
+            terminalreporter.write_line(line)

@@ -141,6 +141,17 @@ def test_unusual_answers_and_the_longest_names_bake_clean(
     assert project["project"]["authors"] == [{"name": UNUSUAL_ANSWERS["author"]}]
 
 
+@pytest.mark.parametrize("name", ["Alpha", "Tests Runner", "User Service", "Zeta"])
+def test_package_names_either_side_of_tests_bake_clean(cookies: Any, name: str) -> None:
+    """The tests import the package, then their own helpers: the import order holds
+    whether the package sorts before or after `tests`."""
+    result = cookies.bake(extra_context={"project_name": name, "backend": "none"})
+
+    assert result.exit_code == 0, result.exception
+    package = result.project_path.name.replace("-", "_")
+    assert_clean_project(result.project_path, "kafka", "otlp-grpc", package)
+
+
 def test_the_matrix_covers_every_choice() -> None:
     accepted = [c for c in all_combinations() if refusal(c[1], c[2]) is None]
 

@@ -152,7 +152,8 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
 
 
 def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
-    stack = load_stack(bake(cookies, "redis", "otlp-grpc", "tempo"))
+    project = bake(cookies, "redis", "otlp-grpc", "tempo")
+    stack = load_stack(project)
     grafana = stack["grafana"]
 
     (source,) = [s for s, target, _ in grafana.mounts() if "provisioning" in target]
@@ -161,3 +162,9 @@ def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
     assert datasource["url"] == "http://tempo:3200"
     assert grafana.environment["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
     assert "127.0.0.1:3200:3200" in stack["tempo"].spec["ports"]
+    # Anonymous admin access is said to be for local use only, where it is set and
+    # in the README.
+    stack_file = " ".join((project / "compose" / "tempo.yaml").read_text().split())
+    assert "without a login: for local use only" in stack_file
+    readme = " ".join((project / "README.md").read_text().split())
+    assert "Grafana (anonymous admin access, for local use only)" in readme

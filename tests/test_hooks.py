@@ -9,11 +9,16 @@ import pytest
 from tests.template import CONTEXT, PRE_GEN, load_hook
 
 VALID = {
+    "project_name": "Order Service",
+    "description": "Prices orders",
+    "author": "Ada",
     "project_slug": "order-service",
     "package_name": "order_service",
     "python_version": "3.12",
+    "broker": "kafka",
     "exporter": "otlp-grpc",
     "backend": "jaeger",
+    **{key: CONTEXT[key] for key in ("_brokers", "_exporters", "_backends")},
 }
 
 
@@ -55,6 +60,15 @@ def test_bad_slugs_are_refused(slug: str) -> None:
 
     assert len(errors) == 1
     assert "project_slug" in errors[0]
+
+
+@pytest.mark.parametrize("name", ["😀", "---", "!?"])
+def test_a_name_with_nothing_to_slugify_says_so(name: str) -> None:
+    (error,) = PRE_GEN.validate({**VALID, "project_name": name, "project_slug": "-"})
+
+    assert error.startswith(
+        f"project_slug '-' has no letters or digits: project_name {name!r} has none"
+    )
 
 
 @pytest.mark.parametrize("version", ["3.9", "3.14", "2.7", "latest"])
@@ -99,6 +113,80 @@ def test_combinations_that_cannot_deliver_spans_are_refused(
 )
 def test_working_combinations_are_accepted(exporter: str, backend: str) -> None:
     assert PRE_GEN.validate({**VALID, "exporter": exporter, "backend": backend}) == []
+
+
+@pytest.mark.parametrize("key", ["project_name", "description", "author"])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        pytest.param("A\nB", "contains a control character (U+000A)", id="newline"),
+        pytest.param("A\r", "contains a control character (U+000D)", id="return"),
+        pytest.param("A\tB", "contains a control character (U+0009)", id="tab"),
+        pytest.param("A\x00", "contains a control character (U+0000)", id="nul"),
+        pytest.param("A\x7f", "contains a control character (U+007F)", id="delete"),
+        pytest.param("A\u2028B", "contains a line break (U+2028)", id="separator"),
+        pytest.param("A\ud800", "contains a lone surrogate (U+D800)", id="surrogate"),
+        pytest.param("{{ 7*7 }}", "contains '{{', which cookiecutter", id="expr"),
+        pytest.param("{% raw %}", "contains '{%', which cookiecutter", id="statement"),
+        pytest.param("a {# b", "contains '{#', which cookiecutter", id="comment"),
+    ],
+)
+def test_free_text_that_is_not_one_line_of_plain_text_is_refused(
+    key: str, text: str, says: str
+) -> None:
+    (error,) = PRE_GEN.validate({**VALID, key: text})
+
+    assert error.startswith(f"{key} {text!r} {says}")
+
+
+def test_an_answer_cookiecutter_rendered_is_refused_with_what_it_became() -> None:
+    rendered = {**VALID, "description": "49"}
+    typed = {**rendered, "description": "{{ 7*7 }}"}
+
+    (error,) = PRE_GEN.validate(rendered, typed)
+
+    assert "description '{{ 7*7 }}' contains '{{'" in error
+    assert "(it became '49')" in error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Zoë\'s "Order" Service \\ [pricing] # 2',
+        '"""; import os; os.system(\'id\'); """',
+        "key = \"value\" ''' ${ x } }} %} #} 100%",
+        "- [x](javascript:alert(1)) <b>*bold*</b> `code` | a: b &anchor !!tag",
+        "Заказы 注文 😀 👨\u200d👩\u200d👧 \u202eright-to-left",
+    ],
+)
+def test_one_line_of_text_with_any_quotes_and_symbols_passes(text: str) -> None:
+    for key in ("project_name", "description", "author"):
+        assert PRE_GEN.validate({**VALID, key: text}) == []
+
+
+def test_only_the_description_may_be_blank() -> None:
+    assert PRE_GEN.validate({**VALID, "description": ""}) == []
+    for key in ("project_name", "author"):
+        for blank in ("", "   "):
+            assert PRE_GEN.validate({**VALID, key: blank}) == [
+                f"{key} is empty; type a name."
+            ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "valid"),
+    [
+        ("broker", "Kafka", "confluent, kafka, mqtt, nats, rabbit, redis"),
+        ("exporter", " otlp-grpc", "console, jaeger, otlp-grpc, otlp-http, zipkin"),
+        ("backend", "", "jaeger, none, tempo, zipkin"),
+    ],
+)
+def test_unknown_choices_are_refused_with_the_valid_ones(
+    key: str, value: str, valid: str
+) -> None:
+    (error,) = PRE_GEN.validate({**VALID, key: value})
+
+    assert error == f"{key} {value!r} is not one of the choices: {valid}."
 
 
 def test_main_reports_every_problem_on_stderr(

@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }}.logs import configure_logging
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import declare_dead_letter_queues
 {%- endif %}
+from {{ cookiecutter.package_name }}.security import BrokerSecurity
 from {{ cookiecutter.package_name }}.telemetry import (
     create_tracer_provider,
     start_exporting,
@@ -21,8 +22,13 @@ from {{ cookiecutter.package_name }}.telemetry import (
 configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
 
+broker_security = BrokerSecurity()
 broker = {{ broker.broker_class }}(
     settings.broker_url,
+    security=broker_security.security(),
+{%- if cookiecutter.broker == "confluent" %}
+    config=broker_security.config(),
+{%- endif %}
     # Outermost first: a failure is logged inside the message's span.
     middlewares=[telemetry_middleware(tracer_provider), FailureLogging],
     logger=logging.getLogger("{{ cookiecutter.package_name }}.broker"),

@@ -29,16 +29,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+def wait_until_listening(
+    port: int, process: subprocess.Popen[bytes], name: str = "Tansu"
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        assert process.poll() is None, "Tansu exited before it listened"
+        assert process.poll() is None, f"{name} exited before it listened"
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    pytest.fail(f"Tansu did not listen on port {port} within 30 s")
+    pytest.fail(f"{name} did not listen on port {port} within 30 s")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -83,55 +84,14 @@ async def main(first: int, count: int) -> None:
 asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
 '''
 
-OUTAGE = '''\
-"""ORDERS orders through the app on the in-memory broker, the app's real exporter
-behind it; prints a JSON line with the resident memory sampled as it goes."""
-
-import asyncio
-import json
-import sys
-import time
-
-from faststream import TestApp
-from {module} import {test_broker}
-
-from {package}.app import app, broker
-from {package}.handlers import settings
-from tests.messages import ORDER
-
-
-def rss_kib() -> int:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
-    return int(line.split()[1])
-
-
-async def main(orders: int) -> None:
-    samples = []
-    started = time.perf_counter()
-    async with {test_broker}(broker), TestApp(app):
-        for number in range(orders):
-            order = {{**ORDER, "order_id": f"order-{{number}}"}}
-            await broker.publish(order, {destination})
-            if number % (orders // 10) == 0:
-                samples.append(rss_kib())
-        handled_in = time.perf_counter() - started
-    samples.append(rss_kib())
-    print(json.dumps({{"handled_in_s": round(handled_in, 2), "rss_kib": samples}}))
-
-
-asyncio.run(main(int(sys.argv[1])))
-'''
-
 
 def write_scripts(project: Path, package: str, broker: str) -> None:
-    """The runner, the publisher and the outage driver, for this project's broker."""
+    """The runner and the publisher, for this project's broker."""
     table = BROKER_TABLE[broker]
     names = {
         "package": package,
         "module": table["module"],
         "broker_class": table["broker_class"],
-        "test_broker": table["test_broker"],
         "destination": str(table["publisher"]).replace(
             "DESTINATION", "settings.orders_topic"
         ),
@@ -139,7 +99,6 @@ def write_scripts(project: Path, package: str, broker: str) -> None:
     for name, text in [
         ("fault_runner.py", RUNNER),
         ("fault_publish.py", PUBLISHER),
-        ("fault_outage.py", OUTAGE),
     ]:
         (project / name).write_text(text.format(**names))
 
@@ -281,6 +240,16 @@ class ZipkinEndpoint:
 
 
 @contextmanager
+def unresponsive_endpoint() -> Iterator[str]:
+    """A Zipkin URL whose server takes connections and never answers: a collector
+    that hangs, or a network that drops packets. Each export waits its timeout."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1024)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v2/spans"
+
+
+@contextmanager
 def zipkin_endpoint() -> Iterator[ZipkinEndpoint]:
     receiver_module = _generated_http_receiver()
     with receiver_module.http_receiver(202, b"", "application/json") as receiver:
@@ -331,6 +300,12 @@ class Service:
         self.process.wait(timeout=timeout)
         self._reader.join(timeout=10)
         return time.monotonic() - started
+
+    def resident_kib(self) -> int:
+        """The service's resident memory (VmRSS), in KiB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+        return int(line.split()[1])
 
     def kill(self) -> None:
         if self.process.poll() is None:

@@ -33,6 +33,7 @@ from tests.faults import (
     publish,
     redis_server,
     running,
+    unresponsive_endpoint,
     wait_for,
     write_scripts,
     zipkin_endpoint,
@@ -220,3 +221,55 @@ def test_sigterm_finishes_the_message_in_flight_and_exports_its_spans(
             successor.kill()
         assert handled(DISPATCHED, service, successor) == {"order-0": 1}
         assert_traced_as_logged(spans, service, successor)
+
+
+def run_through_an_outage(
+    project: Path, private: PrivateBroker, spans_url: str, **extra: str
+) -> tuple[Service, list[int]]:
+    """CHUNKS x CHUNK orders through the service while its span endpoint hangs; the
+    service's resident memory after each chunk is handled."""
+    environment = service_environment(private.url, spans_url, **extra)
+    service = Service(project, environment)
+    samples = []
+    try:
+        private.wait_for_consumers(environment)
+        for chunk in range(CHUNKS):
+            publish(project, environment, chunk * CHUNK, CHUNK)
+            service.wait_for_line("ready for customer", 120, times=(chunk + 1) * CHUNK)
+            samples.append(service.resident_kib())
+        service.terminate()
+    finally:
+        service.kill()
+    return service, samples
+
+
+CHUNKS, CHUNK = 5, 800
+
+
+@pytest.mark.parametrize("broker", ["nats"])
+def test_an_exporter_outage_keeps_memory_bounded_and_counts_every_lost_span(
+    broker: str, projects: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = projects(broker)
+    orders = CHUNKS * CHUNK
+    with private_broker(broker, tmp_path) as private, unresponsive_endpoint() as url:
+        service, bounded = run_through_an_outage(project, private, url)
+        # The same outage with a queue that never fills: what the limit saves.
+        _, unbounded = run_through_an_outage(
+            project, private, url, OTEL_BSP_MAX_QUEUE_SIZE=str(10 * orders)
+        )
+
+    print(f"resident KiB after each {CHUNK} orders: {bounded} vs {unbounded}")
+    print("\n".join(line for line in service.lines if "INFO" not in line))
+    assert service.process.returncode == 0, service.log()
+    assert handled(DISPATCHED, service) == {f"order-{n}": 1 for n in range(orders)}
+    # The log: the outage once, the queue's overflow once, and the count at stop:
+    # every span the service made (4 an order) dropped, and counted.
+    assert service.count("is failing") == 1
+    assert service.count("Queue full") <= 1
+    assert service.count(f"dropped {4 * orders} spans in all") == 1, service.log()
+    assert service.count("Traceback") == 0
+    # Memory: from the second chunk on, the bounded queue holds it flat where the
+    # unbounded one keeps every span.
+    grown, grown_unbounded = bounded[-1] - bounded[1], unbounded[-1] - unbounded[1]
+    assert grown < grown_unbounded / 3, (bounded, unbounded)

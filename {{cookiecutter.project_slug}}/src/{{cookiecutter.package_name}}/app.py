@@ -34,6 +34,19 @@ app = FastStream(
 @app.on_startup
 def export_spans() -> None:
     start_exporting(tracer_provider)
+{%- if cookiecutter.broker == "redis" %}
+
+
+@app.on_startup
+async def start_publishers() -> None:
+    # FastStream 0.7.8 gives a Redis publisher its connection only after every
+    # subscriber has started, so orders already waiting in the stream when a replica
+    # starts would be handled before their invoices could be published (and lost):
+    # ready the publishers first.
+    await broker.connect()
+    for publisher in broker.publishers:
+        await publisher.start()
+{%- endif %}
 
 
 @app.after_shutdown

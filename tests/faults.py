@@ -126,18 +126,21 @@ class BrokerServer:
     """A broker process of our own on a free port, which a test may stop and start
     again on the same port (and data directory)."""
 
-    def __init__(self, command: Callable[[int], list[str]], name: str) -> None:
+    def __init__(
+        self, command: Callable[[int], list[str]], name: str, log: Path | None = None
+    ) -> None:
         self.port = free_port()
+        self.log = log
         self._command = command
         self._name = name
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self._process = subprocess.Popen(
-            self._command(self.port),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        """Start it; its output, if kept, goes to `log`, written afresh."""
+        with open(self.log or os.devnull, "wb") as output:
+            self._process = subprocess.Popen(
+                self._command(self.port), stdout=output, stderr=subprocess.STDOUT
+            )
         wait_until_listening(self.port, self._process, self._name)
 
     def stop(self) -> None:
@@ -194,6 +197,15 @@ def nats_server(data_dir: Path, monitor_port: int) -> BrokerServer:
             str(data_dir),
         ],
         "nats-server",
+    )
+
+
+def mosquitto(data_dir: Path) -> BrokerServer:
+    """Mosquitto, verbose: its log says when a client subscribes."""
+    return BrokerServer(
+        lambda port: ["mosquitto", "-p", str(port), "-v"],
+        "mosquitto",
+        log=data_dir / "mosquitto.log",
     )
 
 

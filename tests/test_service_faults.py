@@ -28,6 +28,7 @@ from tests.faults import (
     BrokerServer,
     Service,
     ZipkinEndpoint,
+    mosquitto,
     nats_server,
     project_environment,
     publish,
@@ -86,11 +87,12 @@ class PrivateBroker:
     def __init__(self, broker: str, data_dir: Path) -> None:
         self.broker = broker
         self.monitor_port = free_port()
-        self.server: BrokerServer = (
-            redis_server(data_dir)
-            if broker == "redis"
-            else nats_server(data_dir, self.monitor_port)
-        )
+        servers = {
+            "redis": lambda: redis_server(data_dir),
+            "nats": lambda: nats_server(data_dir, self.monitor_port),
+            "mqtt": lambda: mosquitto(data_dir),
+        }
+        self.server: BrokerServer = servers[broker]()
 
     @property
     def url(self) -> str:
@@ -103,12 +105,23 @@ class PrivateBroker:
             connections = json.load(reply)["connections"] or []
         return any(subject in c.get("subscriptions_list", []) for c in connections)
 
+    def mqtt_subscribed(self, topic: str) -> bool:
+        assert self.server.log is not None
+        return topic in self.server.log.read_text(errors="replace")
+
     def wait_for_consumers(self, environment: dict[str, str]) -> None:
-        """Core NATS keeps no message for a subject nobody subscribes to: wait until
-        the service has subscribed (again). Redis Streams keep them: no wait."""
+        """Core NATS and MQTT (QoS 0) keep no message for a topic nobody subscribes
+        to: wait until the service has subscribed (again). Redis Streams keep them."""
         if self.broker == "nats":
             subject = environment["ORDERS_TOPIC"]
             wait_for(lambda: self.subscribed(subject), 60, f"a subscriber to {subject}")
+        elif self.broker == "mqtt":
+            topic = (
+                f"$share/{environment['CONSUMER_GROUP']}/{environment['ORDERS_TOPIC']}"
+            )
+            wait_for(
+                lambda: self.mqtt_subscribed(topic), 60, f"a subscriber to {topic}"
+            )
 
 
 @contextmanager
@@ -144,9 +157,13 @@ def lost_by(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=reason)
 
 
-NATS_STOP_LOSS = lost_by(
-    "core NATS: the orders a stopping replica has been sent but not handled, and the "
-    "invoice it publishes while stopping, are lost"
+# Neither acknowledges what a stopping replica received but did not handle.
+NATS_STOP_LOSS, MQTT_STOP_LOSS = (
+    lost_by(
+        f"{protocol}: the orders a stopping replica has been sent but not handled, "
+        "and the invoice it publishes while stopping, are lost"
+    )
+    for protocol in ("core NATS", "MQTT with QoS 0")
 )
 REDIS_PENDING_LOSS = lost_by(
     "Redis Streams: a replica reads every waiting entry at once into its pending "
@@ -155,7 +172,7 @@ REDIS_PENDING_LOSS = lost_by(
 )
 
 
-@pytest.mark.parametrize("broker", ["redis", "nats"])
+@pytest.mark.parametrize("broker", ["redis", "nats", "mqtt"])
 def test_the_service_goes_on_consuming_after_its_broker_restarts(
     broker: str, projects: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -191,7 +208,7 @@ def test_the_service_goes_on_consuming_after_its_broker_restarts(
     )
 
 
-@pytest.mark.parametrize("broker", ["redis", "nats"])
+@pytest.mark.parametrize("broker", ["redis", "nats", "mqtt"])
 def test_a_message_in_flight_when_the_broker_restarts_is_finished_once(
     broker: str, projects: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -227,6 +244,7 @@ def test_a_message_in_flight_when_the_broker_restarts_is_finished_once(
     [
         "redis",
         pytest.param("nats", marks=NATS_STOP_LOSS),
+        pytest.param("mqtt", marks=MQTT_STOP_LOSS),
     ],
 )
 def test_sigterm_finishes_the_message_in_flight_and_exports_its_spans(
@@ -255,7 +273,7 @@ def test_sigterm_finishes_the_message_in_flight_and_exports_its_spans(
         successor = Service(project, {**environment, "HOLD_S": "0"})
         try:
             if not handled(DISPATCHED, service):
-                successor.wait_for_line("ready for customer", 30)
+                successor.wait_for_line("ready for customer", 15)
             successor.terminate()
         finally:
             successor.kill()
@@ -328,6 +346,7 @@ def test_an_exporter_outage_keeps_memory_bounded_and_counts_every_lost_span(
         pytest.param("redis", False, id="redis-arriving"),
         pytest.param("redis", True, id="redis-waiting", marks=REDIS_PENDING_LOSS),
         pytest.param("nats", False, id="nats-arriving", marks=NATS_STOP_LOSS),
+        pytest.param("mqtt", False, id="mqtt-arriving", marks=MQTT_STOP_LOSS),
     ],
 )
 def test_what_a_stopped_replica_leaves_goes_to_the_next_one(
@@ -355,7 +374,7 @@ def test_what_a_stopped_replica_leaves_goes_to_the_next_one(
             service.kill()
         successor = Service(project, {**environment, "HOLD_S": "0"})
         try:
-            successor.wait_for_line("ready for customer", 30, times=orders)
+            successor.wait_for_line("ready for customer", 15, times=orders)
             successor.terminate()
         finally:
             successor.kill()

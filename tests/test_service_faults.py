@@ -3,10 +3,13 @@ its broker restarting, a SIGTERM while a message is in flight, its span backend
 unreachable. Each test counts what was sent, handled and traced, and what was lost.
 
 These live in the template's suite, not in the generated projects: they start private
-`redis-server` and `nats-server` processes (so they can be stopped and started again
-without touching shared brokers), which a user's machine need not have. Kafka's stand-in
-here, Tansu, keeps topics in memory only, so a restart of it is a new, empty broker; it
-is left out.
+`redis-server`, `nats-server` and `mosquitto` processes (so they can be stopped and
+started again without touching shared brokers), which a user's machine need not have.
+Kafka's stand-in here, Tansu, keeps topics in memory only, so a restart of it is a new,
+empty broker; RabbitMQ has no cheap private instance. Both are left out.
+
+Losses found are marked `lost_by(...)`: strict xfails naming the cause, left to the
+subscriber settings; each must be unmarked once fixed.
 """
 
 from __future__ import annotations

@@ -29,16 +29,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+def wait_until_listening(
+    port: int, process: subprocess.Popen[bytes], name: str | None = None
+) -> None:
+    name = name or Path(str(process.args[0])).name
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"{process.args[0]} exited before it listened"
+        assert process.poll() is None, f"{name} exited before it listened"
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    pytest.fail(f"{process.args[0]} did not listen on port {port} within 30 s")
+    pytest.fail(f"{name} did not listen on port {port} within 30 s")
 
 
 @pytest.fixture(scope="session")

@@ -45,12 +45,19 @@ app = FastStream(
 @app.on_startup
 def export_spans() -> None:
     start_exporting(tracer_provider)
+{%- if cookiecutter.broker == "redis" %}
 
 
-@app.after_shutdown
-def flush_spans() -> None:
-    # Ends the batch processor: spans still queued are exported before exit.
-    tracer_provider.shutdown()
+@app.on_startup
+async def start_publishers() -> None:
+    # FastStream 0.7.8 gives a Redis publisher its connection only after every
+    # subscriber has started, so orders already waiting in the stream when a replica
+    # starts would be handled before their invoices could be published (and lost):
+    # ready the publishers first.
+    await broker.connect()
+    for publisher in broker.publishers:
+        await publisher.start()
+{%- endif %}
 {%- if cookiecutter.broker == "rabbit" %}
 
 
@@ -64,3 +71,9 @@ async def prepare_dead_letter_queues() -> None:
         settings.consumer_group,
     )
 {%- endif %}
+
+
+@app.after_shutdown
+def flush_spans() -> None:
+    # Ends the batch processor: spans still queued are exported before exit.
+    tracer_provider.shutdown()

@@ -8,6 +8,10 @@ that cannot be sent are dropped once the bounded queue is full.
 While export is failing, it is tried again at most every few seconds; the batches in
 between are dropped at once instead of each waiting out the exporter's timeout, so a
 service stopping during an outage is not held up by its backlog.
+
+What is lost is counted, not logged span by span: the spans of failed batches, and
+those the batch processor drops when its queue (`OTEL_BSP_MAX_QUEUE_SIZE`) is full. The
+count is given when export recovers and, if any span was lost, when the service stops.
 """
 
 import logging
@@ -36,6 +40,23 @@ class LastProblem(logging.Filter):
         return False
 
 
+class QueueOverflow(logging.Filter):
+    """Counts the batch processor's "Queue full, dropping span." warnings (one per span
+    dropped) and lets only the first through: the reporter gives the total later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Queue full"):
+            return True
+        self.dropped += 1
+        return self.dropped == 1
+
+
+# The batch processor's logger, which warns once per span dropped from a full queue.
+BATCH_PROCESSOR_LOGGER = "opentelemetry.sdk._shared_internal"
 RETRY_INTERVAL_S = 5.0
 
 
@@ -52,6 +73,10 @@ class ReportingSpanExporter(SpanExporter):
         self._failing = False
         self._lock = threading.Lock()
         self._problem = LastProblem()
+        self._failed_spans = 0
+        self._overflow = QueueOverflow()
+        # Ahead of the processor's own filter, which lets one warning in 20 s through.
+        logging.getLogger(BATCH_PROCESSOR_LOGGER).filters.insert(0, self._overflow)
         # The exporter logs from the modules that define it and its base classes.
         for module in {cls.__module__ for cls in type(exporter).__mro__}:
             if module.startswith("opentelemetry.exporter"):
@@ -59,18 +84,27 @@ class ReportingSpanExporter(SpanExporter):
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._failing and time.monotonic() < self._next_attempt:
+            with self._lock:
+                self._failed_spans += len(spans)
             return SpanExportResult.FAILURE  # failed moments ago: drop, do not wait
         try:
             result = self._exporter.export(spans)
         except Exception as error:  # reported below, never raised
             self._problem.message = f"{type(error).__name__}: {error}"
             result = SpanExportResult.FAILURE
-        self._report(result)
+        self._report(result, len(spans))
         return result
 
-    def _report(self, result: SpanExportResult) -> None:
+    @property
+    def dropped(self) -> int:
+        """Spans lost so far: in failed batches, or dropped from a full queue."""
+        return self._failed_spans + self._overflow.dropped
+
+    def _report(self, result: SpanExportResult, batch_size: int) -> None:
         with self._lock:
             failing = result is SpanExportResult.FAILURE
+            if failing:
+                self._failed_spans += batch_size
             if failing and not self._failing:
                 logger.warning(
                     "span export with %s is failing (%s); spans are dropped until "
@@ -79,13 +113,22 @@ class ReportingSpanExporter(SpanExporter):
                     self._problem.message or "no detail",
                 )
             elif self._failing and not failing:
-                logger.warning("span export with %s has recovered", self._name)
+                logger.warning(
+                    "span export with %s has recovered; %d spans dropped so far",
+                    self._name,
+                    self.dropped,
+                )
             self._failing = failing
             if failing:
                 self._next_attempt = time.monotonic() + self._retry_interval_s
 
     def shutdown(self) -> None:
         self._exporter.shutdown()
+        logging.getLogger(BATCH_PROCESSOR_LOGGER).removeFilter(self._overflow)
+        if self.dropped:
+            logger.warning(
+                "span export with %s dropped %d spans in all", self._name, self.dropped
+            )
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return bool(self._exporter.force_flush(timeout_millis))

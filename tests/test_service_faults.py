@@ -1,0 +1,388 @@
+"""Faults injected into a generated service, run as users run it (`faststream run`):
+its broker restarting, a SIGTERM while a message is in flight, its span backend
+unreachable. Each test counts what was sent, handled and traced, and what was lost.
+
+These live in the template's suite, not in the generated projects: they start private
+`redis-server`, `nats-server` and `mosquitto` processes (so they can be stopped and
+started again without touching shared brokers), which a user's machine need not have.
+Kafka's stand-in here, Tansu, keeps topics in memory only, so a restart of it is a new,
+empty broker; RabbitMQ has no cheap private instance. Both are left out.
+
+Losses found are marked `lost_by(...)`: strict xfails naming the cause, left to the
+subscriber settings; each must be unmarked once fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.brokers import free_port
+from tests.combinations import Combination
+from tests.faults import (
+    BrokerServer,
+    Service,
+    ZipkinEndpoint,
+    mosquitto,
+    nats_server,
+    project_environment,
+    publish,
+    redis_server,
+    running,
+    unresponsive_endpoint,
+    wait_for,
+    write_scripts,
+    zipkin_endpoint,
+)
+from tests.projects import generate, install
+
+pytestmark = pytest.mark.generated
+
+PYTHON = "3.11"
+HANDLED = re.compile(r"priced order (order-\d+)")
+DISPATCHED = re.compile(r"invoice for order (order-\d+) ready")
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """A generated project per broker (Zipkin exporter: its JSON is read here as is),
+    installed once per module and worker."""
+    made: dict[str, Path] = {}
+
+    def project(broker: str) -> Path:
+        if broker not in made:
+            output = tmp_path_factory.mktemp(f"faults-{broker}")
+            path = generate(output, Combination(broker, "zipkin", "zipkin", PYTHON))
+            install(path, PYTHON)
+            write_scripts(path, path.name.replace("-", "_"), broker)
+            made[broker] = path
+        return made[broker]
+
+    return project
+
+
+def service_environment(
+    broker_url: str, spans_url: str, **extra: str
+) -> dict[str, str]:
+    run = uuid.uuid4().hex[:8]
+    return project_environment(
+        BROKER_URL=broker_url,
+        ORDERS_TOPIC=f"orders-{run}",
+        INVOICES_TOPIC=f"invoices-{run}",
+        CONSUMER_GROUP=f"faults-{run}",
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT=spans_url,
+        OTEL_BSP_SCHEDULE_DELAY="100",
+        **extra,
+    )
+
+
+class PrivateBroker:
+    """A private server for `broker` and how the service reaches it."""
+
+    def __init__(self, broker: str, data_dir: Path) -> None:
+        self.broker = broker
+        self.monitor_port = free_port()
+        servers = {
+            "redis": lambda: redis_server(data_dir),
+            "nats": lambda: nats_server(data_dir, self.monitor_port),
+            "mqtt": lambda: mosquitto(data_dir),
+        }
+        self.server: BrokerServer = servers[broker]()
+
+    @property
+    def url(self) -> str:
+        return f"{self.broker}://127.0.0.1:{self.server.port}"
+
+    def subscribed(self, subject: str) -> bool:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.monitor_port}/connz?subs=1", timeout=5
+        ) as reply:
+            connections = json.load(reply)["connections"] or []
+        return any(subject in c.get("subscriptions_list", []) for c in connections)
+
+    def mqtt_subscribed(self, topic: str) -> bool:
+        assert self.server.log is not None
+        return topic in self.server.log.read_text(errors="replace")
+
+    def wait_for_consumers(self, environment: dict[str, str]) -> None:
+        """Core NATS and MQTT (QoS 0) keep no message for a topic nobody subscribes
+        to: wait until the service has subscribed (again). Redis Streams keep them."""
+        if self.broker == "nats":
+            subject = environment["ORDERS_TOPIC"]
+            wait_for(lambda: self.subscribed(subject), 60, f"a subscriber to {subject}")
+        elif self.broker == "mqtt":
+            topic = (
+                f"$share/{environment['CONSUMER_GROUP']}/{environment['ORDERS_TOPIC']}"
+            )
+            wait_for(
+                lambda: self.mqtt_subscribed(topic), 60, f"a subscriber to {topic}"
+            )
+
+
+@contextmanager
+def private_broker(broker: str, data_dir: Path) -> Iterator[PrivateBroker]:
+    private = PrivateBroker(broker, data_dir)
+    with running(private.server):
+        yield private
+
+
+def handled(pattern: re.Pattern[str], *services: Service) -> Counter[str]:
+    """The orders the services logged as priced (HANDLED) or dispatched."""
+    return Counter(
+        match[1]
+        for service in services
+        for line in list(service.lines)
+        if (match := pattern.search(line))
+    )
+
+
+def assert_traced_as_logged(spans: ZipkinEndpoint, *services: Service) -> None:
+    """Every message the services logged as handled has its spans at the receiver,
+    and there is no span for a message they did not handle."""
+    priced, dispatched = handled(HANDLED, *services), handled(DISPATCHED, *services)
+    names = spans.names()
+    assert spans.order_ids() == priced
+    assert names["orders process"] == names["invoices publish"] == priced.total()
+    assert names["invoices process"] == dispatched.total()
+
+
+def lost_by(reason: str) -> pytest.MarkDecorator:
+    """A known loss, left to the subscriber settings (how each broker's consumers
+    read and acknowledge): the test fails until it is fixed, then must be unmarked."""
+    return pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=reason)
+
+
+# Neither acknowledges what a stopping replica received but did not handle.
+NATS_STOP_LOSS, MQTT_STOP_LOSS = (
+    lost_by(
+        f"{protocol}: the orders a stopping replica has been sent but not handled, "
+        "and the invoice it publishes while stopping, are lost"
+    )
+    for protocol in ("core NATS", "MQTT with QoS 0")
+)
+REDIS_PENDING_LOSS = lost_by(
+    "Redis Streams: a replica reads every waiting entry at once into its pending "
+    "list; those it has not handled when it stops stay pending under its own "
+    "consumer name, and no replica claims them (no XAUTOCLAIM)"
+)
+
+
+@pytest.mark.parametrize("broker", ["redis", "nats", "mqtt"])
+def test_the_service_goes_on_consuming_after_its_broker_restarts(
+    broker: str, projects: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = projects(broker)
+    before, after = 10, 10
+    with private_broker(broker, tmp_path) as private, zipkin_endpoint() as spans:
+        environment = service_environment(private.url, spans.url)
+        service = Service(project, environment)
+        try:
+            private.wait_for_consumers(environment)
+            publish(project, environment, 0, before)
+            service.wait_for_line("ready for customer", 60, times=before)
+
+            private.server.stop()
+            private.server.start()
+            private.wait_for_consumers(environment)
+            publish(project, environment, before, after)
+            service.wait_for_line("ready for customer", 120, times=before + after)
+            stopped_in = service.terminate()
+        finally:
+            service.kill()
+
+    sent = {f"order-{number}" for number in range(before + after)}
+    print(f"{broker} restart: stopped in {stopped_in:.1f} s")
+    print("\n".join(line for line in service.lines if "INFO" not in line))
+    assert service.process.returncode == 0, service.log()
+    assert handled(HANDLED, service) == dict.fromkeys(sent, 1)
+    assert handled(DISPATCHED, service) == dict.fromkeys(sent, 1)
+    assert_traced_as_logged(spans, service)
+    assert spans.names() == dict.fromkeys(
+        ["orders create", "orders process", "invoices publish", "invoices process"],
+        len(sent),
+    )
+
+
+@pytest.mark.parametrize("broker", ["redis", "nats", "mqtt"])
+def test_a_message_in_flight_when_the_broker_restarts_is_finished_once(
+    broker: str, projects: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = projects(broker)
+    with private_broker(broker, tmp_path) as private, zipkin_endpoint() as spans:
+        environment = service_environment(private.url, spans.url, HOLD_S="3")
+        service = Service(project, environment)
+        try:
+            private.wait_for_consumers(environment)
+            publish(project, environment, 0, 1)
+            service.wait_for_line("holding a message", 30)
+            private.server.stop()
+            private.server.start()
+            service.wait_for_line("ready for customer", 120)
+            # and the service goes on consuming
+            private.wait_for_consumers(environment)
+            publish(project, environment, 1, 1)
+            service.wait_for_line("ready for customer", 120, times=2)
+            service.terminate()
+        finally:
+            service.kill()
+
+    print("\n".join(line for line in service.lines if "INFO" not in line))
+    assert service.process.returncode == 0, service.log()
+    sent = {"order-0": 1, "order-1": 1}
+    assert handled(HANDLED, service) == sent
+    assert handled(DISPATCHED, service) == sent
+    assert_traced_as_logged(spans, service)
+
+
+@pytest.mark.parametrize(
+    "broker",
+    [
+        "redis",
+        pytest.param("nats", marks=NATS_STOP_LOSS),
+        pytest.param("mqtt", marks=MQTT_STOP_LOSS),
+    ],
+)
+def test_sigterm_finishes_the_message_in_flight_and_exports_its_spans(
+    broker: str, projects: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = projects(broker)
+    with private_broker(broker, tmp_path) as private, zipkin_endpoint() as spans:
+        environment = service_environment(private.url, spans.url, HOLD_S="3")
+        service = Service(project, environment)
+        try:
+            private.wait_for_consumers(environment)
+            publish(project, environment, 0, 1)
+            service.wait_for_line("holding a message", 30)
+            stopped_in = service.terminate()
+        finally:
+            service.kill()
+        print(f"{broker} SIGTERM: stopped in {stopped_in:.1f} s")
+        assert service.process.returncode == 0, service.log()
+        # FastStream waits up to 15 s (its graceful_timeout) for handlers in flight;
+        # the spans are flushed after that.
+        assert stopped_in < 30
+        assert handled(HANDLED, service) == {"order-0": 1}, "not finished in flight"
+        assert_traced_as_logged(spans, service)
+
+        # The next replica takes over what the stopped one left in the broker.
+        successor = Service(project, {**environment, "HOLD_S": "0"})
+        try:
+            if not handled(DISPATCHED, service):
+                successor.wait_for_line("ready for customer", 15)
+            successor.terminate()
+        finally:
+            successor.kill()
+        assert handled(DISPATCHED, service, successor) == {"order-0": 1}
+        assert_traced_as_logged(spans, service, successor)
+
+
+def run_through_an_outage(
+    project: Path, private: PrivateBroker, spans_url: str, **extra: str
+) -> tuple[Service, list[int]]:
+    """CHUNKS x CHUNK orders through the service while its span endpoint hangs; the
+    service's resident memory after each chunk is handled."""
+    environment = service_environment(private.url, spans_url, **extra)
+    service = Service(project, environment)
+    samples = []
+    try:
+        private.wait_for_consumers(environment)
+        for chunk in range(CHUNKS):
+            publish(project, environment, chunk * CHUNK, CHUNK)
+            service.wait_for_line("ready for customer", 120, times=(chunk + 1) * CHUNK)
+            samples.append(service.resident_kib())
+        service.terminate()
+    finally:
+        service.kill()
+    return service, samples
+
+
+CHUNKS, CHUNK = 5, 800
+
+
+@pytest.mark.parametrize("broker", ["nats"])
+def test_an_exporter_outage_keeps_memory_bounded_and_counts_every_lost_span(
+    broker: str, projects: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = projects(broker)
+    orders = CHUNKS * CHUNK
+    with private_broker(broker, tmp_path) as private, unresponsive_endpoint() as url:
+        service, bounded = run_through_an_outage(project, private, url)
+        # The same outage with a queue that never fills: what the limit saves.
+        _, unbounded = run_through_an_outage(
+            project, private, url, OTEL_BSP_MAX_QUEUE_SIZE=str(10 * orders)
+        )
+
+    print(f"resident KiB after each {CHUNK} orders: {bounded} vs {unbounded}")
+    print("\n".join(line for line in service.lines if "INFO" not in line))
+    assert service.process.returncode == 0, service.log()
+    assert handled(DISPATCHED, service) == {f"order-{n}": 1 for n in range(orders)}
+    # The log: the outage once, the queue's overflow once, and the count at stop:
+    # every span the service made (4 an order) dropped, and counted.
+    assert service.count("is failing") == 1
+    assert service.count("Queue full") <= 1
+    (dropped,) = (
+        int(match[1])
+        for line in service.lines
+        if (match := re.search(r"dropped (\d+) spans in all", line))
+    )
+    # A full queue's count can be a span or two high, never low (see the generated
+    # tests/test_export_health.py).
+    assert 4 * orders <= dropped <= 4 * orders + 10, service.log()
+    assert service.count("Traceback") == 0
+    # Memory: from the second chunk on, the bounded queue holds it flat where the
+    # unbounded one keeps every span.
+    grown, grown_unbounded = bounded[-1] - bounded[1], unbounded[-1] - unbounded[1]
+    assert grown < grown_unbounded / 3, (bounded, unbounded)
+
+
+@pytest.mark.parametrize(
+    ("broker", "waiting"),
+    [
+        pytest.param("redis", False, id="redis-arriving"),
+        pytest.param("redis", True, id="redis-waiting", marks=REDIS_PENDING_LOSS),
+        pytest.param("nats", False, id="nats-arriving", marks=NATS_STOP_LOSS),
+        pytest.param("mqtt", False, id="mqtt-arriving", marks=MQTT_STOP_LOSS),
+    ],
+)
+def test_what_a_stopped_replica_leaves_goes_to_the_next_one(
+    broker: str, waiting: bool, projects: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """Orders arrive while the replica handles the first (or wait in the broker
+    before it starts); it is stopped mid-way, and the next replica finishes them."""
+    project = projects(broker)
+    orders = 4
+    with private_broker(broker, tmp_path) as private, zipkin_endpoint() as spans:
+        environment = service_environment(private.url, spans.url, HOLD_S="2")
+        if waiting:
+            # A consumer group starts at the stream's end when a replica first
+            # starts (orders sent before then are never read): have one made first.
+            Service(project, environment).terminate()
+            publish(project, environment, 0, orders)
+        service = Service(project, environment)
+        try:
+            if not waiting:
+                private.wait_for_consumers(environment)
+                publish(project, environment, 0, orders)
+            service.wait_for_line("holding a message", 30)
+            service.terminate()
+        finally:
+            service.kill()
+        successor = Service(project, {**environment, "HOLD_S": "0"})
+        try:
+            successor.wait_for_line("ready for customer", 15, times=orders)
+            successor.terminate()
+        finally:
+            successor.kill()
+
+    sent = {f"order-{n}": 1 for n in range(orders)}
+    assert handled(HANDLED, service, successor) == sent
+    assert handled(DISPATCHED, service, successor) == sent
+    assert_traced_as_logged(spans, service, successor)

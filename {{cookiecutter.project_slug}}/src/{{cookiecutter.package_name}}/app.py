@@ -5,6 +5,9 @@ import logging
 
 from faststream import FastStream
 from {{ broker.module }} import {{ broker.broker_class }}
+{%- if cookiecutter.broker == "redis" %}
+from redis.asyncio import Redis
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.failures import FailureLogging
 from {{ cookiecutter.package_name }}.handlers import router, settings
@@ -13,6 +16,9 @@ from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.queues import declare_dead_letter_queues
 {%- endif %}
 from {{ cookiecutter.package_name }}.security import BrokerSecurity
+{%- if cookiecutter.broker == "redis" %}
+from {{ cookiecutter.package_name }}.streams import create_groups, hand_back_pending
+{%- endif %}
 from {{ cookiecutter.package_name }}.telemetry import (
     create_tracer_provider,
     start_exporting,
@@ -34,6 +40,10 @@ broker = {{ broker.broker_class }}(
     logger=logging.getLogger("{{ cookiecutter.package_name }}.broker"),
 )
 broker.include_router(router)
+{%- if cookiecutter.broker == "redis" %}
+STREAMS = [settings.orders_topic, settings.invoices_topic]
+logger = logging.getLogger(__name__)
+{%- endif %}
 
 # FastStream's own lines (start, stop) in the same format as everything else.
 app = FastStream(
@@ -49,14 +59,30 @@ def export_spans() -> None:
 
 
 @app.on_startup
-async def start_publishers() -> None:
+async def prepare_streams() -> None:
+    client = await broker.connect()
+    if isinstance(client, Redis):  # not FastStream's in-memory test broker
+        await create_groups(client, STREAMS, settings.consumer_group)
     # FastStream 0.7.8 gives a Redis publisher its connection only after every
     # subscriber has started, so orders already waiting in the stream when a replica
     # starts would be handled before their invoices could be published (and lost):
     # ready the publishers first.
-    await broker.connect()
     for publisher in broker.publishers:
         await publisher.start()
+
+
+@app.after_shutdown
+async def hand_back_unhandled() -> None:
+    # The broker has stopped: the messages in flight are done (FastStream waits up to
+    # its graceful timeout) and nothing more is read. What was read but not handled
+    # goes back to the streams, over a connection of its own.
+    client = await broker.connect()
+    if isinstance(client, Redis):  # not FastStream's in-memory test broker
+        returned = await hand_back_pending(
+            client, STREAMS, settings.consumer_group, settings.consumer_name
+        )
+        logger.info("handed %d unhandled entries back to the streams", returned)
+        await client.aclose()
 {%- endif %}
 {%- if cookiecutter.broker == "rabbit" %}
 

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
         min_length=1,
         description="Group that replicas of this service share (CONSUMER_GROUP).",
     )
-{%- if cookiecutter.broker == "rabbit" %}
+{%- if cookiecutter.broker in ("rabbit", "redis") %}
     prefetch_count: int = Field(
         default=10,
         ge=1,

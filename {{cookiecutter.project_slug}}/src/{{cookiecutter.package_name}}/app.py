@@ -17,7 +17,10 @@ from {{ cookiecutter.package_name }}.queues import declare_dead_letter_queues
 {%- endif %}
 from {{ cookiecutter.package_name }}.security import BrokerSecurity
 {%- if cookiecutter.broker == "redis" %}
-from {{ cookiecutter.package_name }}.streams import create_groups, hand_back_pending
+from {{ cookiecutter.package_name }}.streams import (
+    create_groups,
+    hand_back_pending,
+)
 {%- endif %}
 from {{ cookiecutter.package_name }}.telemetry import (
     create_tracer_provider,

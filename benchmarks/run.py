@@ -54,7 +54,7 @@ def prepare(broker: str, workdir: Path) -> tuple[Path, dict[str, float]]:
 
 def unit_suite(project: Path) -> dict[str, Any]:
     started = time.perf_counter()
-    result = uv(project, "run", "pytest", "-q", "-p", "no:cacheprovider")
+    result = uv(project, "run", "pytest", "-p", "no:cacheprovider")
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"the generated unit suite failed:\n{result.stdout[-3000:]}")

@@ -7,7 +7,7 @@ published them) arrives at the service, which handles them as deployed: each ord
 priced, its invoice published and then dispatched. The service runs three ways, in
 alternating rounds, each in a fresh interpreter:
 
-- bare: no tracing at all (the handlers' `CurrentSpan` is a no-op span);
+- bare: `OTEL_SDK_DISABLED=true`, tracing off;
 - traced: the default sampler (`parentbased_always_on`), every order traced;
 - sampled: `parentbased_traceidratio` at 10%, upstream having sampled 10% of traces.
 
@@ -34,17 +34,17 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import ExitStack
 from typing import Any
 from unittest.mock import patch
 
-from faststream import BaseMiddleware, TestApp
-from faststream.message import StreamMessage
-{%- if cookiecutter.broker == "rabbit" %}
-from faststream.rabbit import RabbitBroker, RabbitQueue, TestRabbitBroker
-{%- else %}
-from {{ broker.module }} import {{ broker.broker_class }}, {{ broker.test_broker }}
-{%- endif %}
+{% set broker_names = ([broker.broker_class, broker.test_broker] + (["RabbitQueue"] if cookiecutter.broker == "rabbit" else [])) | sort | join(", ") -%}
+{% for line in [
+    "from faststream import BaseMiddleware, TestApp",
+    "from faststream.message import StreamMessage",
+    "from " ~ broker.module ~ " import " ~ broker_names,
+] | sort -%}
+{{ line }}
+{% endfor -%}
 from opentelemetry import context, trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -126,18 +126,6 @@ class Progress:
         return Count(msg, **kwargs)
 
 
-class Untraced(BaseMiddleware):
-    """Tracing off: the handlers' `CurrentSpan` is a no-op span."""
-
-    async def consume_scope(
-        self,
-        call_next: Callable[[StreamMessage[Any]], Awaitable[Any]],
-        msg: StreamMessage[Any],
-    ) -> Any:
-        with self.context.scope("span", trace.INVALID_SPAN):
-            return await call_next(msg)
-
-
 def traceparents(orders: int, ratio: float, seed: int) -> list[str]:
     """The upstream contexts of the stream, the same on both sides for one seed;
     sampled as `TraceIdRatioBased(ratio)` would decide."""
@@ -196,15 +184,7 @@ async def run(mode: str, orders: int, seed: int, in_memory: bool) -> dict[str, A
     from {{ cookiecutter.package_name }} import telemetry
 
     exporter = CountingExporter()
-    with ExitStack() as patches:
-        patches.enter_context(
-            patch.object(telemetry, "build_span_exporter", lambda: exporter)
-        )
-        if mode == "bare":
-            # Untraced: handlers get a no-op span, and nothing else happens.
-            patches.enter_context(
-                patch.object(telemetry, "telemetry_middleware", lambda _: Untraced)
-            )
+    with patch.object(telemetry, "build_span_exporter", lambda: exporter):
         from {{ cookiecutter.package_name }}.app import app, broker
 
         progress = Progress(2 * orders)

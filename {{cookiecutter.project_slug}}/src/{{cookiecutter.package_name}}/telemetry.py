@@ -110,8 +110,8 @@ class ServiceTelemetryMiddleware({{ broker.middleware_class }}):
 
 
 class Untraced(BaseMiddleware):
-    """Tracing off: the handlers' `CurrentSpan` is a no-op span, and nothing else
-    happens (no context extracted, no attributes computed)."""
+    """Tracing off: a handler's `CurrentSpan` (FastStream's parameter) is a no-op
+    span, and nothing else happens (no context extracted, no attributes computed)."""
 
     async def consume_scope(
         self,

@@ -85,8 +85,9 @@ def row(broker: str, result: dict[str, Any]) -> str:
     bare, traced, sampled, floor = (
         result[mode] for mode in ("bare", "traced", "sampled", "floor")
     )
-    spans = traced["spans_exported"] + sampled["spans_exported"]
-    expected = traced["spans_expected"] + sampled["spans_expected"]
+    spans = [
+        f"{row['spans_exported']}/{row['spans_expected']}" for row in (traced, sampled)
+    ]
     handled = sum(result[mode]["handled"] for mode in ("bare", "traced", "sampled"))
     orders = sum(result[mode]["orders"] for mode in ("bare", "traced", "sampled"))
     return (
@@ -94,7 +95,8 @@ def row(broker: str, result: dict[str, Any]) -> str:
         f"| {traced['per_second']:.0f} ({traced['ratio']:.2f}x) "
         f"| {sampled['per_second']:.0f} ({sampled['ratio']:.2f}x) "
         f"| {traced['overhead_us']:.0f} | {sampled['overhead_us']:.0f} "
-        f"| {floor['overhead_us']:.0f} | {spans}/{expected} | {handled}/{orders} |"
+        f"| {traced['cpu_overhead_us']:.0f} | {floor['overhead_us']:.0f} "
+        f"| {spans[0]} | {spans[1]} | {handled}/{orders} |"
     )
 
 
@@ -121,16 +123,19 @@ def report(
         counts = ", ".join(f"{n} {outcome}" for outcome, n in suite["counts"].items())
         print(f"generated unit suite: {suite['seconds']:.1f} s ({counts})")
     print(
-        f"{orders} orders a round, {rounds} rounds a mode, median orders per second; "
-        "us: microseconds tracing adds to each order over bare; floor: the same "
-        "spans made with the SDK alone"
+        f"{orders} orders a round, {rounds} rounds a mode; orders per second of the "
+        "best round; us: microseconds tracing adds to each order over bare (from "
+        "those rates); cpu us: the same from the service's median CPU time per "
+        "order; floor: the same spans made with the SDK alone; spans: exported/"
+        "expected"
     )
     print()
     print(
         "| broker | bare/s | traced 100%/s | sampled 10%/s | traced us "
-        "| sampled us | floor us | spans exported/expected | orders handled |"
+        "| sampled us | traced cpu us | floor us | spans traced | spans sampled "
+        "| orders handled |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for broker, result in results.items():
         print(row(broker, result))
     print()

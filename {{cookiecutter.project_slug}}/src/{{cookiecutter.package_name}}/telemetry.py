@@ -9,9 +9,19 @@ resource attributes, sampler, batch processor, exporter endpoint), which the SDK
 
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from {{ broker.middleware_module }} import {{ broker.middleware_class }}
+{% for line in [
+    "from faststream import BaseMiddleware, ContextRepo",
+    "from faststream.message import StreamMessage",
+    "from faststream.opentelemetry.baggage import Baggage",
+    "from faststream.opentelemetry.middleware import BaseTelemetryMiddleware",
+    "from " ~ broker.middleware_module ~ " import " ~ broker.middleware_class,
+] | sort -%}
+{{ line }}
+{% endfor -%}
 from opentelemetry import trace
 from opentelemetry.sdk.resources import (
     SERVICE_NAME,
@@ -21,6 +31,7 @@ from opentelemetry.sdk.resources import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from {{ cookiecutter.package_name }}.export_health import ReportingSpanExporter
 from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import (
@@ -56,12 +67,70 @@ def create_tracer_provider() -> TracerProvider:
     return TracerProvider(resource=build_resource())
 
 
+PROPAGATOR = TraceContextTextMapPropagator()
+
+
+class MessageTelemetry(BaseTelemetryMiddleware[Any]):
+    """FastStream's per-message telemetry, with one change for messages whose trace is
+    not sampled: what the handler publishes carries the incoming context on (its
+    `traceparent` keeps the trace id and the not-sampled flag) and records nothing.
+
+    FastStream's own middleware starts a new root trace there instead, which the
+    sampler then keeps at its ratio: unsampled orders gave sampled invoice traces
+    with no parent, at the cost of a `create` span each. Sampled messages, the only
+    ones with spans, take FastStream's path unchanged: the same spans, names, kinds,
+    links and attributes.
+    """
+
+    async def publish_scope(
+        self, call_next: Callable[..., Awaitable[Any]], msg: Any
+    ) -> Any:
+        span = self._current_span
+        if span is None or span.is_recording() or len(msg.batch_bodies) > 1:
+            return await super().publish_scope(call_next, msg)
+        baggage: Baggage | None = self.context.get_local("baggage")
+        if baggage:
+            msg.headers.update(baggage.to_headers())
+        PROPAGATOR.inject(msg.headers, context=self._origin_context)
+        return await call_next(msg)
+
+
+class ServiceTelemetryMiddleware({{ broker.middleware_class }}):
+    """FastStream's `{{ broker.middleware_class }}`, handing each message to
+    `MessageTelemetry`."""
+
+    def __call__(self, msg: Any | None, /, *, context: ContextRepo) -> MessageTelemetry:
+        return MessageTelemetry(
+            msg,
+            tracer=self._tracer,
+            metrics_container=self._metrics,
+            settings_provider_factory=self._settings_provider_factory,
+            context=context,
+        )
+
+
+class Untraced(BaseMiddleware):
+    """Tracing off: a handler's `CurrentSpan` (FastStream's parameter) is a no-op
+    span, and nothing else happens (no context extracted, no attributes computed)."""
+
+    async def consume_scope(
+        self,
+        call_next: Callable[[StreamMessage[Any]], Awaitable[Any]],
+        msg: StreamMessage[Any],
+    ) -> Any:
+        with self.context.scope("span", trace.INVALID_SPAN):
+            return await call_next(msg)
+
+
 def telemetry_middleware(
     tracer_provider: TracerProvider,
-) -> {{ broker.middleware_class }}:
-    """FastStream's own tracing middleware for this broker: a span per publish and per
-    message processed, with W3C `traceparent` carried in the message headers."""
-    return {{ broker.middleware_class }}(tracer_provider=tracer_provider)
+) -> ServiceTelemetryMiddleware | type[Untraced]:
+    """FastStream's tracing middleware for this broker: a span per publish and per
+    message processed, with W3C `traceparent` carried in the message headers. With
+    OTEL_SDK_DISABLED=true, `Untraced` instead."""
+    if sdk_disabled():
+        return Untraced
+    return ServiceTelemetryMiddleware(tracer_provider=tracer_provider)
 
 
 def sdk_disabled() -> bool:

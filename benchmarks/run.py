@@ -1,0 +1,184 @@
+"""What tracing costs a generated service, broker by broker, side by side:
+`uv run python -m benchmarks.run`.
+
+For each broker it generates a project (OTLP over gRPC, Python 3.11), installs it,
+and runs the project's own benchmark (`python -m tests.benchmark`, described in
+`docs/performance.md`) against a real broker of that kind: the local servers the
+integration tests use, and a Tansu broker it starts for Kafka and Confluent. The
+in-memory row is the Kafka project on FastStream's in-memory test broker. It also
+times generating a project and the generated unit suite.
+
+Prints figures, not a verdict: they depend on the machine and on what else it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from tests.brokers import KAFKA_PROTOCOL, LOCAL_SERVERS, tansu_server
+from tests.combinations import Combination
+from tests.projects import generate, install, pytest_counts, uv
+
+IN_MEMORY = "in-memory"
+BROKERS = [IN_MEMORY, "kafka", "confluent", "rabbit", "nats", "redis", "mqtt"]
+# The brokers of the `min traced/bare ratio` line (Kafka by either client).
+TRACED_GOAL_BROKERS = {"rabbit", "kafka", "confluent", "redis"}
+PYTHON = "3.11"
+
+
+def project_for(broker: str) -> Combination:
+    kind = "kafka" if broker == IN_MEMORY else broker
+    return Combination(kind, "otlp-grpc", "none", PYTHON)
+
+
+def prepare(broker: str, workdir: Path) -> tuple[Path, dict[str, float]]:
+    """A generated, installed project for the broker, and how long each step took."""
+    output = workdir / broker
+    output.mkdir()
+    started = time.perf_counter()
+    project = generate(output, project_for(broker))
+    generated = time.perf_counter()
+    install(project, PYTHON)
+    return project, {
+        "generate_s": generated - started,
+        "install_s": time.perf_counter() - generated,
+    }
+
+
+def unit_suite(project: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    result = uv(project, "run", "pytest", "-p", "no:cacheprovider")
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"the generated unit suite failed:\n{result.stdout[-3000:]}")
+    return {"seconds": seconds, "counts": pytest_counts(result.stdout)}
+
+
+def measure(
+    project: Path, broker: str, url: str | None, orders: int, rounds: int
+) -> dict[str, Any]:
+    """The project's own benchmark, as one JSON summary."""
+    command = ["run", "python", "-m", "tests.benchmark", "--json"]
+    command += ["--orders", str(orders), "--rounds", str(rounds)]
+    if broker == IN_MEMORY:
+        command.append("--in-memory")
+    result = uv(
+        project,
+        *command,
+        environment={"BROKER_URL": url} if url else None,
+        timeout=600 + 20 * orders * rounds,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{broker}: the benchmark failed:\n{result.stderr[-3000:]}")
+    summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return summary
+
+
+def row(broker: str, result: dict[str, Any]) -> str:
+    bare, traced, sampled, floor = (
+        result[mode] for mode in ("bare", "traced", "sampled", "floor")
+    )
+    spans = [
+        f"{row['spans_exported']}/{row['spans_expected']}" for row in (traced, sampled)
+    ]
+    handled = sum(result[mode]["handled"] for mode in ("bare", "traced", "sampled"))
+    orders = sum(result[mode]["orders"] for mode in ("bare", "traced", "sampled"))
+    return (
+        f"| {broker} | {bare['per_second']:.0f} "
+        f"| {traced['per_second']:.0f} ({traced['ratio']:.2f}x) "
+        f"| {sampled['per_second']:.0f} ({sampled['ratio']:.2f}x) "
+        f"| {traced['overhead_us']:.0f} | {sampled['overhead_us']:.0f} "
+        f"| {traced['cpu_overhead_us']:.0f} | {floor['overhead_us']:.0f} "
+        f"| {spans[0]} | {spans[1]} | {handled}/{orders} |"
+    )
+
+
+def lowest(results: dict[str, dict[str, Any]], mode: str, brokers: set[str]) -> str:
+    ratios = [
+        result[mode]["ratio"] for name, result in results.items() if name in brokers
+    ]
+    return f"{min(ratios):.2f}" if ratios else "n/a (no such broker measured)"
+
+
+def report(
+    results: dict[str, dict[str, Any]],
+    timings: dict[str, dict[str, float]],
+    suite: dict[str, Any] | None,
+    orders: int,
+    rounds: int,
+) -> None:
+    generate_s = statistics.median(t["generate_s"] for t in timings.values())
+    install_s = statistics.median(t["install_s"] for t in timings.values())
+    print(
+        f"generate a project: {generate_s:.2f} s (median; uv sync: {install_s:.1f} s)"
+    )
+    if suite:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in suite["counts"].items())
+        print(f"generated unit suite: {suite['seconds']:.1f} s ({counts})")
+    print(
+        f"{orders} orders a round, {rounds} rounds a mode; orders per second of the "
+        "best round; us: microseconds tracing adds to each order over bare (from "
+        "those rates); cpu us: the same from the service's median CPU time per "
+        "order; floor: the same spans made with the SDK alone; spans: exported/"
+        "expected"
+    )
+    print()
+    print(
+        "| broker | bare/s | traced 100%/s | sampled 10%/s | traced us "
+        "| sampled us | traced cpu us | floor us | spans traced | spans sampled "
+        "| orders handled |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for broker, result in results.items():
+        print(row(broker, result))
+    print()
+    real = set(results) - {IN_MEMORY}
+    print(f"min traced/bare ratio: {lowest(results, 'traced', TRACED_GOAL_BROKERS)}")
+    print(f"min sampled/bare ratio: {lowest(results, 'sampled', real)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=2000, help="orders a round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds a mode")
+    parser.add_argument(
+        "--brokers",
+        default=",".join(BROKERS),
+        help=f"comma-separated, from {', '.join(BROKERS)}",
+    )
+    parser.add_argument(
+        "--no-unit-suite", action="store_true", help="skip timing the unit suite"
+    )
+    arguments = parser.parse_args()
+    brokers = [name.strip() for name in arguments.brokers.split(",") if name.strip()]
+    unknown = set(brokers) - set(BROKERS)
+    if unknown:
+        parser.error(f"unknown brokers {sorted(unknown)}; choose from {BROKERS}")
+
+    results: dict[str, dict[str, Any]] = {}
+    timings: dict[str, dict[str, float]] = {}
+    suite = None
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as stack:
+        kafka_url = None
+        if set(brokers) & set(KAFKA_PROTOCOL):
+            kafka_url = stack.enter_context(tansu_server())
+        for broker in brokers:
+            project, timings[broker] = prepare(broker, Path(workdir))
+            if suite is None and not arguments.no_unit_suite:
+                suite = unit_suite(project)
+            url = kafka_url if broker in KAFKA_PROTOCOL else LOCAL_SERVERS.get(broker)
+            results[broker] = measure(
+                project, broker, url, arguments.orders, arguments.rounds
+            )
+    report(results, timings, suite, arguments.orders, arguments.rounds)
+
+
+if __name__ == "__main__":
+    main()

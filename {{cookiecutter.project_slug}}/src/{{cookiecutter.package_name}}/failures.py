@@ -27,7 +27,7 @@ class FailureLogging(BaseMiddleware[Any, Any]):
         try:
             return await call_next(msg)
         except Exception as error:
-            summary = str(error).splitlines()[0] if str(error) else ""
+            summary = next(iter(str(error).splitlines()), "")  # pydantic's run long
             logger.error(
                 "message %s not handled (%s: %s); %s",
                 msg.message_id,

@@ -1,49 +1,57 @@
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+{#- One argument a line, at the call's indent: RabbitMQ names its exchange too. #}
+{%- macro orders_destination(indent) -%}
+{{ broker.publisher | replace("DESTINATION", "settings.orders_topic") | replace(", ", ",\n" ~ " " * indent) }}
+{%- endmacro -%}
 """What a trace that is not sampled costs: no span, and its decision travels on."""
 
-from types import SimpleNamespace
+import logging
 
 import pytest
-from faststream import ContextRepo
+from {{ broker.module }} import {{ broker.broker_class }}
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from {{ cookiecutter.package_name }} import telemetry
+from {{ cookiecutter.package_name }}.handlers import settings
+from tests.log_records import RecordList
+from tests.messages import ORDER
 
 UPSTREAM_TRACE = 0x0AF7651916CD43DD8448EB211C80319C
 UPSTREAM_SPAN = 0x00F067AA0BA902B7
 
 
-async def test_a_publish_inside_an_unsampled_message_passes_its_context_on(
+async def test_an_unsampled_order_records_no_span_and_its_invoice_keeps_the_trace(
+    test_broker: {{ broker.broker_class }},
     spans: InMemorySpanExporter,
 ) -> None:
-    """What a handler publishes while handling an unsampled message (on a real broker,
-    where no other context is current) continues the same, unsampled trace and
-    records nothing; FastStream alone starts a new trace there, which the root
-    sampler may keep."""
-    from {{ cookiecutter.package_name }}.app import tracer_provider
-
+    """An order from a trace upstream did not sample: nothing is recorded along the
+    pipeline, and both handlers log in that trace, so its log lines still join up.
+    (Where FastStream's own middleware differs, a new trace for the invoice when no
+    other context is current, as on a real broker: tests/test_message_telemetry.py.)"""
+    capture = RecordList()
+    logger = logging.getLogger("{{ cookiecutter.package_name }}.handlers")
+    logger.addHandler(capture)
     upstream = NonRecordingSpan(
         SpanContext(UPSTREAM_TRACE, UPSTREAM_SPAN, True, TraceFlags(0))
     )
-    scope = telemetry.ServiceTelemetryMiddleware(tracer_provider=tracer_provider)(
-        None, context=ContextRepo()
-    )
-    # The state in which FastStream's consume scope leaves an unsampled message.
-    scope._current_span = upstream
-    scope._origin_context = trace.set_span_in_context(upstream)
-    command = SimpleNamespace(headers={}, batch_bodies=())
-    sent: list[dict[str, str]] = []
+    try:
+        with trace.use_span(upstream):
+            await test_broker.publish(
+                ORDER,
+                {{ orders_destination(16) }},
+            )
+    finally:
+        logger.removeHandler(capture)
 
-    async def send(published: SimpleNamespace) -> None:
-        sent.append(dict(published.headers))
-
-    await scope.publish_scope(send, command)
-
-    assert sent == [
-        {"traceparent": f"00-{UPSTREAM_TRACE:032x}-{UPSTREAM_SPAN:016x}-00"}
-    ]
-    assert list(spans.get_finished_spans()) == []
+    assert spans.get_finished_spans() == ()
+    priced, dispatched = capture.records
+    assert "priced order" in priced.getMessage()
+    assert "invoice for order" in dispatched.getMessage()
+    assert {vars(record)["otelTraceID"] for record in capture.records} == {
+        f"{UPSTREAM_TRACE:032x}"
+    }
 
 
 def test_sdk_disabled_puts_no_tracing_middleware_on_the_broker(

@@ -16,8 +16,6 @@ from typing import Any
 {% for line in [
     "from faststream import BaseMiddleware, ContextRepo",
     "from faststream.message import StreamMessage",
-    "from faststream.opentelemetry.baggage import Baggage",
-    "from faststream.opentelemetry.middleware import BaseTelemetryMiddleware",
     "from " ~ broker.middleware_module ~ " import " ~ broker.middleware_class,
 ] | sort -%}
 {{ line }}
@@ -31,12 +29,12 @@ from opentelemetry.sdk.resources import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from {{ cookiecutter.package_name }}.export_health import ReportingSpanExporter
 from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import (
     build_span_exporter,
 )
+from {{ cookiecutter.package_name }}.message_telemetry import MessageTelemetry
 from {{ cookiecutter.package_name }}.settings import (
     SERVICE_NAME as DEFAULT_SERVICE_NAME,
 )
@@ -67,44 +65,20 @@ def create_tracer_provider() -> TracerProvider:
     return TracerProvider(resource=build_resource())
 
 
-PROPAGATOR = TraceContextTextMapPropagator()
-
-
-class MessageTelemetry(BaseTelemetryMiddleware[Any]):
-    """FastStream's per-message telemetry, with one change for messages whose trace is
-    not sampled: what the handler publishes carries the incoming context on (its
-    `traceparent` keeps the trace id and the not-sampled flag) and records nothing.
-
-    FastStream's own middleware starts a new root trace there instead, which the
-    sampler then keeps at its ratio: unsampled orders gave sampled invoice traces
-    with no parent, at the cost of a `create` span each. Sampled messages, the only
-    ones with spans, take FastStream's path unchanged: the same spans, names, kinds,
-    links and attributes.
-    """
-
-    async def publish_scope(
-        self, call_next: Callable[..., Awaitable[Any]], msg: Any
-    ) -> Any:
-        span = self._current_span
-        if span is None or span.is_recording() or len(msg.batch_bodies) > 1:
-            return await super().publish_scope(call_next, msg)
-        baggage: Baggage | None = self.context.get_local("baggage")
-        if baggage:
-            msg.headers.update(baggage.to_headers())
-        PROPAGATOR.inject(msg.headers, context=self._origin_context)
-        return await call_next(msg)
-
-
 class ServiceTelemetryMiddleware({{ broker.middleware_class }}):
-    """FastStream's `{{ broker.middleware_class }}`, handing each message to
-    `MessageTelemetry`."""
+    """FastStream's `{{ broker.middleware_class }}` (its tracer, metrics and span
+    attributes), handing each message to the faster `MessageTelemetry`."""
 
-    def __call__(self, msg: Any | None, /, *, context: ContextRepo) -> MessageTelemetry:
+    # FastStream types this as returning its own per-message class; ours has the
+    # same hooks and makes the same spans (see message_telemetry.py).
+    def __call__(  # type: ignore[override]
+        self, msg: Any | None, /, *, context: ContextRepo
+    ) -> MessageTelemetry:
         return MessageTelemetry(
             msg,
             tracer=self._tracer,
-            metrics_container=self._metrics,
-            settings_provider_factory=self._settings_provider_factory,
+            metrics=self._metrics,
+            provider_factory=self._settings_provider_factory,
             context=context,
         )
 

@@ -6,7 +6,9 @@ and runs the project's own benchmark (`python -m tests.benchmark`, described in
 `docs/performance.md`) against a real broker of that kind: the local servers the
 integration tests use, and a Tansu broker it starts for Kafka and Confluent. The
 in-memory row is the Kafka project on FastStream's in-memory test broker. It also
-times generating a project and the generated unit suite.
+times generating a project and the generated unit suite, and measures the tracing
+middleware alone, FastStream's and the template's, in a loop without a broker
+(`benchmarks/middleware_loop.py`).
 
 Prints figures, not a verdict: they depend on the machine and on what else it runs.
 """
@@ -31,6 +33,7 @@ BROKERS = [IN_MEMORY, "kafka", "confluent", "rabbit", "nats", "redis", "mqtt"]
 # The brokers of the `min traced/bare ratio` line (Kafka by either client).
 TRACED_GOAL_BROKERS = {"rabbit", "kafka", "confluent", "redis"}
 PYTHON = "3.11"
+MIDDLEWARE_LOOP = Path(__file__).with_name("middleware_loop.py")
 
 
 def project_for(broker: str) -> Combination:
@@ -81,6 +84,17 @@ def measure(
     return summary
 
 
+def middleware_loop(project: Path, messages: int) -> dict[str, float]:
+    """The middleware alone, per message, in the project's interpreter."""
+    package = next((project / "src").iterdir()).name
+    command = ["run", "python", str(MIDDLEWARE_LOOP), package, str(messages)]
+    result = uv(project, *command, timeout=900)
+    if result.returncode != 0:
+        raise SystemExit(f"the middleware loop failed:\n{result.stderr[-3000:]}")
+    costs: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return costs
+
+
 def row(broker: str, result: dict[str, Any]) -> str:
     bare, traced, sampled, floor = (
         result[mode] for mode in ("bare", "traced", "sampled", "floor")
@@ -111,6 +125,7 @@ def report(
     results: dict[str, dict[str, Any]],
     timings: dict[str, dict[str, float]],
     suite: dict[str, Any] | None,
+    loop: dict[str, float] | None,
     orders: int,
     rounds: int,
 ) -> None:
@@ -138,6 +153,21 @@ def report(
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for broker, result in results.items():
         print(row(broker, result))
+    if loop:
+        print()
+        print(
+            "The middleware alone, in a loop: CPU microseconds per message "
+            "(consume it, publish one; best of 5 runs)"
+        )
+        print()
+        print("| middleware | sampled | not sampled |")
+        print("|---|---|---|")
+        print(f"| none (tracing off) | {loop['untraced']:.1f} | |")
+        for name, label in (("faststream", "FastStream's"), ("template", "template's")):
+            print(
+                f"| {label} | {loop[f'{name}, sampled']:.1f} "
+                f"| {loop[f'{name}, not sampled']:.1f} |"
+            )
     print()
     real = set(results) - {IN_MEMORY}
     print(f"min traced/bare ratio: {lowest(results, 'traced', TRACED_GOAL_BROKERS)}")
@@ -156,6 +186,12 @@ def main() -> None:
     parser.add_argument(
         "--no-unit-suite", action="store_true", help="skip timing the unit suite"
     )
+    parser.add_argument(
+        "--loop-messages",
+        type=int,
+        default=20_000,
+        help="messages a run of the middleware loop",
+    )
     arguments = parser.parse_args()
     brokers = [name.strip() for name in arguments.brokers.split(",") if name.strip()]
     unknown = set(brokers) - set(BROKERS)
@@ -165,6 +201,7 @@ def main() -> None:
     results: dict[str, dict[str, Any]] = {}
     timings: dict[str, dict[str, float]] = {}
     suite = None
+    loop = None
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as stack:
         kafka_url = None
         if set(brokers) & set(KAFKA_PROTOCOL):
@@ -173,11 +210,13 @@ def main() -> None:
             project, timings[broker] = prepare(broker, Path(workdir))
             if suite is None and not arguments.no_unit_suite:
                 suite = unit_suite(project)
+            if loop is None:
+                loop = middleware_loop(project, arguments.loop_messages)
             url = kafka_url if broker in KAFKA_PROTOCOL else LOCAL_SERVERS.get(broker)
             results[broker] = measure(
                 project, broker, url, arguments.orders, arguments.rounds
             )
-    report(results, timings, suite, arguments.orders, arguments.rounds)
+    report(results, timings, suite, loop, arguments.orders, arguments.rounds)
 
 
 if __name__ == "__main__":

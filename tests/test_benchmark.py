@@ -19,7 +19,8 @@ ROW = re.compile(
 )
 
 TINY_RUN = ["--orders", "10", "--rounds", "1", "--brokers", "in-memory,redis"]
-TINY_RUN += ["--no-unit-suite"]
+TINY_RUN += ["--no-unit-suite", "--loop-messages", "200"]
+LOOP_ROW = re.compile(r"^\| (?P<middleware>[^|]+) \| [\d.]+ \| (?:[\d.]+ )?\|$", re.M)
 
 
 @pytest.mark.generated
@@ -40,6 +41,8 @@ def test_the_benchmark_prints_its_table_and_closing_lines() -> None:
         handled, orders = row["orders"].split("/")
         assert handled == orders, result.stdout
     assert re.search(r"^generate a project: [\d.]+ s", result.stdout, re.M)
+    loop = [match["middleware"] for match in LOOP_ROW.finditer(result.stdout)]
+    assert loop == ["none (tracing off)", "FastStream's", "template's"], result.stdout
     last_two = result.stdout.strip().splitlines()[-2:]
     assert re.fullmatch(r"min traced/bare ratio: \d+\.\d\d", last_two[0])
     assert re.fullmatch(r"min sampled/bare ratio: \d+\.\d\d", last_two[1])

@@ -1,9 +1,13 @@
 """The tracer provider reads the standard OTEL_* variables, and a normal shutdown
 exports every span still queued."""
 
+import threading
+from collections.abc import Sequence
+
 import pytest
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION
-from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from {{ cookiecutter.package_name }} import telemetry
@@ -70,6 +74,43 @@ def test_shutdown_exports_the_spans_still_queued(
     assert [span.name for span in exported] == ["work 0", "work 1", "work 2"]
     resource = exported[0].resource.attributes
     assert resource[SERVICE_NAME] == "{{ cookiecutter.project_slug }}"
+
+
+class HeldExporter(InMemorySpanExporter):
+    """Holds its first batch until released, as a slow backend would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.release.wait(timeout=30)
+        return super().export(spans)
+
+
+def test_the_span_queue_holds_more_than_the_sdk_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """3000 spans made while export is held: the SDK's 2048-span queue would drop
+    some, the template's 8192 keeps them all."""
+    exporter = HeldExporter()
+    monkeypatch.setattr(telemetry, "build_span_exporter", lambda: exporter)
+    provider = telemetry.create_tracer_provider()
+    telemetry.start_exporting(provider)
+
+    for number in range(3000):
+        provider.get_tracer(__name__).start_span(f"work {number}").end()
+    exporter.release.set()
+    provider.shutdown()
+
+    assert len(exporter.get_finished_spans()) == 3000
+
+
+def test_otel_bsp_max_queue_size_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert telemetry.span_queue_size() == telemetry.SPAN_QUEUE_SIZE
+    monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", "100")
+
+    assert telemetry.span_queue_size() is None  # the SDK reads the variable
 
 
 def test_sdk_disabled_builds_no_exporter(monkeypatch: pytest.MonkeyPatch) -> None:

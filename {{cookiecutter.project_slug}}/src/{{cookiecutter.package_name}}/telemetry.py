@@ -111,6 +111,18 @@ def sdk_disabled() -> bool:
     return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
 
 
+# The batch processor's thread can wait a few hundred milliseconds for the GIL while
+# the event loop is busy (docs/performance.md in the template); at a few thousand
+# spans a second the SDK's 2048-span queue then overflows. 8192 spans (about 23 MB
+# when full) hold two seconds of that.
+SPAN_QUEUE_SIZE = 8192
+
+
+def span_queue_size() -> int | None:
+    """Ours, unless OTEL_BSP_MAX_QUEUE_SIZE is set (the SDK reads it, given None)."""
+    return None if os.environ.get("OTEL_BSP_MAX_QUEUE_SIZE") else SPAN_QUEUE_SIZE
+
+
 def start_exporting(tracer_provider: TracerProvider) -> None:
     """Export spans in batches through the configured exporter, and make the provider
     the global one so that any other instrumentation joins the same traces."""
@@ -119,7 +131,9 @@ def start_exporting(tracer_provider: TracerProvider) -> None:
         return
     exporter = build_span_exporter()
     tracer_provider.add_span_processor(
-        BatchSpanProcessor(ReportingSpanExporter(exporter))
+        BatchSpanProcessor(
+            ReportingSpanExporter(exporter), max_queue_size=span_queue_size()
+        )
     )
     trace.set_tracer_provider(tracer_provider)
     logger.info("exporting spans with %s", type(exporter).__name__)

@@ -20,23 +20,29 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from faststream import ContextRepo
+from faststream import BaseMiddleware, ContextRepo
 from faststream.message import StreamMessage
 from faststream.opentelemetry import TelemetryMiddleware
 from faststream.response import PublishCommand
 from faststream.response.publish_type import PublishType
+from opentelemetry import context, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.trace import Span, SpanKind, Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 HEADERS = {
     "sampled": {"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"},
     "not sampled": {"traceparent": f"00-{TRACE}-00f067aa0ba902b7-00"},
 }
+PROPAGATOR = TraceContextTextMapPropagator()
+CONSUMER, PRODUCER = SpanKind.CONSUMER, SpanKind.PRODUCER
+PROVIDER: Any = None  # the generated tests' `Provider`, once imported
 MESSAGES = 20_000  # a run; the second argument changes it
 RUNS = 5
 
@@ -44,6 +50,45 @@ RUNS = 5
 class Dropped(SpanExporter):
     def export(self, spans: Any) -> SpanExportResult:
         return SpanExportResult.SUCCESS
+
+
+class SdkAlone(BaseMiddleware[Any, Any]):
+    """The floor in the same loop: the spans and header work and nothing else (the
+    context extracted, `process` with the provider's attributes, `publish` as its
+    child, the context injected), straight SDK calls."""
+
+    def __init__(self, msg: Any, /, *, tracer: Tracer, context: ContextRepo) -> None:
+        super().__init__(msg, context=context)
+        self.tracer = tracer
+        self.span: Span | None = None
+
+    async def consume_scope(self, call_next: Any, msg: Any) -> Any:
+        attributes = PROVIDER.get_consume_attrs_from_message(msg)
+        attributes["messaging.operation"] = "process"
+        parent = PROPAGATOR.extract(msg.headers)
+        self.span = self.tracer.start_span(
+            "orders process", parent, CONSUMER, attributes
+        )
+        token = context.attach(trace.set_span_in_context(self.span, parent))
+        try:
+            return await call_next(msg)
+        finally:
+            context.detach(token)
+
+    async def publish_scope(self, call_next: Any, cmd: Any) -> Any:
+        attributes = PROVIDER.get_publish_attrs_from_cmd(cmd)
+        attributes["messaging.operation"] = "publish"
+        parent = trace.set_span_in_context(self.span) if self.span else None
+        with self.tracer.start_as_current_span(
+            "invoices publish", parent, PRODUCER, attributes
+        ):
+            PROPAGATOR.inject(cmd.headers)
+            return await call_next(cmd)
+
+    async def after_processed(self, *exc_info: Any) -> bool:
+        if self.span is not None:
+            self.span.end()
+        return False
 
 
 async def handler(msg: Any) -> None:
@@ -94,7 +139,9 @@ async def main(package: str, messages: int) -> None:
     # The generated tests' provider: the attributes a broker's FastStream provider
     # gives (five on a message consumed, three on one published), for both.
     sys.path.insert(0, os.getcwd())
+    global PROVIDER
     provider_class = importlib.import_module("tests.test_message_telemetry").Provider
+    PROVIDER = provider_class()
     message_telemetry = importlib.import_module(f"{package}.message_telemetry")
     telemetry = importlib.import_module(f"{package}.telemetry")
     provider = TracerProvider()
@@ -112,7 +159,13 @@ async def main(package: str, messages: int) -> None:
             context=context,
         )
 
-    results = {"untraced": await cost(telemetry.Untraced, HEADERS["sampled"], messages)}
+    def sdk_alone(msg: Any, *, context: ContextRepo) -> SdkAlone:
+        return SdkAlone(msg, tracer=faststream._tracer, context=context)
+
+    results = {
+        "untraced": await cost(telemetry.Untraced, HEADERS["sampled"], messages),
+        "sdk alone": await cost(sdk_alone, HEADERS["sampled"], messages),
+    }
     for name, per_message in (("faststream", faststream), ("template", ours)):
         for sampling, headers in HEADERS.items():
             results[f"{name}, {sampling}"] = await cost(per_message, headers, messages)

@@ -12,8 +12,8 @@ import pytest
 from tests.template import TEMPLATE_DIR
 
 ROW = re.compile(
-    r"^\| (?P<broker>[\w-]+) \| \d+ \| \d+ \([\d.]+x\) \| \d+ \([\d.]+x\) "
-    r"\| -?\d+ \| -?\d+ \| -?\d+ \| \d+ \| \d+/\d+ \| \d+/\d+ "
+    r"^\| (?P<broker>[\w-]+) \| \d+ (?:\| \d+ \([\d.]+x\) ){3}"
+    r"(?:\| -?\d+ ){6}\| \d+ (?:\| \d+/\d+ ){3}"
     r"\| (?P<orders>\d+/\d+) \|$",
     re.M,
 )

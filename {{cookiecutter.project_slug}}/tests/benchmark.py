@@ -7,12 +7,14 @@
 
 A stream of orders that carry a W3C `traceparent` (as if an upstream service had
 published them) arrives at the service, which handles them as deployed: each order is
-priced, its invoice published and then dispatched. The service runs three ways, in
+priced, its invoice published and then dispatched. The service runs four ways, in
 alternating rounds, each in a fresh interpreter:
 
 - bare: `OTEL_SDK_DISABLED=true`, tracing off;
 - traced: the default sampler (`parentbased_always_on`), every order traced;
-- sampled: `parentbased_traceidratio` at 10%, upstream having sampled 10% of traces.
+- sampled: `parentbased_traceidratio` at 10%, upstream having sampled 10% of traces;
+- faststream: as traced, but with FastStream's own `{{ broker.middleware_class }}` as
+  it ships instead of this service's (the same spans, FastStream's default setup).
 
 Spans go through the service's own batch processor to an exporter that only counts
 them, so the figures are the service's cost, not a collector's. The floor is the
@@ -37,6 +39,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import ExitStack
 from typing import Any
 from unittest.mock import patch
 
@@ -45,6 +48,7 @@ from unittest.mock import patch
     "from faststream import BaseMiddleware, TestApp",
     "from faststream.message import StreamMessage",
     "from " ~ broker.module ~ " import " ~ broker_names,
+    "from " ~ broker.middleware_module ~ " import " ~ broker.middleware_class,
 ] | sort -%}
 {{ line }}
 {% endfor -%}
@@ -70,8 +74,10 @@ MODES = {
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": "0.1",
     },
+    "faststream": {"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
 }
-RATIO = {"bare": 1.0, "traced": 1.0, "sampled": 0.1}
+RATIO = {"bare": 1.0, "traced": 1.0, "sampled": 0.1, "faststream": 1.0}
+TRACED_MODES = ["traced", "sampled", "faststream"]
 # Spans the service records per sampled order: on a real broker the order arrives
 # with its context, so `orders process`, `invoices publish`, `invoices process`.
 SPANS_PER_ORDER = 3
@@ -186,12 +192,24 @@ async def clean_up() -> None:
 {%- endif %}
 
 
+def faststream_middleware(provider: TracerProvider) -> {{ broker.middleware_class }}:
+    """FastStream's own middleware as it ships: the `faststream` mode."""
+    return {{ broker.middleware_class }}(tracer_provider=provider)
+
+
 async def run(mode: str, orders: int, seed: int, in_memory: bool) -> dict[str, Any]:
     """One measurement in this interpreter, configured by the environment."""
     from {{ cookiecutter.package_name }} import telemetry
 
     exporter = CountingExporter()
-    with patch.object(telemetry, "build_span_exporter", lambda: exporter):
+    with ExitStack() as patches:
+        patches.enter_context(
+            patch.object(telemetry, "build_span_exporter", lambda: exporter)
+        )
+        if mode == "faststream":
+            patches.enter_context(
+                patch.object(telemetry, "telemetry_middleware", faststream_middleware)
+            )
         from {{ cookiecutter.package_name }}.app import app, broker
 
         progress = Progress(2 * orders)
@@ -350,12 +368,13 @@ def benchmark(orders: int, rounds: int, in_memory: bool) -> dict[str, Any]:
     runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in [*modes, "floor"]}
     for number in range(rounds):
         # Alternate, and rotate the order, so drift on a busy machine is shared.
-        for mode in modes[number % 3 :] + modes[: number % 3]:
+        turn = number % len(modes)
+        for mode in modes[turn:] + modes[:turn]:
             runs[mode].append(measure(mode, orders, in_memory))
         runs["floor"].append(measure("floor", orders, in_memory))
     result = {mode: summarize(mode_runs) for mode, mode_runs in runs.items()}
     bare = result["bare"]["per_second"]
-    for mode in ("traced", "sampled"):
+    for mode in TRACED_MODES:
         result[mode]["ratio"] = round(result[mode]["per_second"] / bare, 3)
         result[mode]["overhead_us"] = round(
             overhead_us(bare, result[mode]["per_second"]), 1
@@ -378,17 +397,17 @@ def report(result: dict[str, Any]) -> None:
         "microseconds per order)"
     )
     print(
-        f"{'mode':<8} {'orders/s':>9} {'vs bare':>8} {'us/order':>9} {'cpu us':>7}  "
+        f"{'mode':<10} {'orders/s':>9} {'vs bare':>8} {'us/order':>9} {'cpu us':>7}  "
         f"{'spans':>13}  orders handled"
     )
-    for mode in ("bare", "traced", "sampled", "floor"):
+    for mode in ["bare", *TRACED_MODES, "floor"]:
         row = result[mode]
         ratio = f"{row['ratio']:.2f}x" if "ratio" in row else ""
         overhead = f"{row['overhead_us']:.0f}" if "overhead_us" in row else ""
         spans = f"{row['spans_exported']}/{row['spans_expected']}"
         handled = f"{row['handled']}/{row['orders']}"
         print(
-            f"{mode:<8} {row['per_second']:>9.0f} {ratio:>8} {overhead:>9} "
+            f"{mode:<10} {row['per_second']:>9.0f} {ratio:>8} {overhead:>9} "
             f"{row['cpu_us']:>7.0f}  "
             f"{spans:>13}  {handled}"
         )

@@ -119,12 +119,11 @@ class MessageTelemetry(BaseMiddleware[Any, Any]):
         self._origin = parent
 
         started = time.perf_counter()
-        # Same attributes as FastStream, which sets this one just after the start.
+        # Same attributes as FastStream, which sets this one just after the start
+        # (a span copies its attributes, so `create` above does not get it).
+        attributes[OPERATION] = "process"
         span = self._tracer.start_span(
-            f"{destination} process",
-            parent,
-            SpanKind.CONSUMER,
-            {**attributes, OPERATION: "process"},
+            f"{destination} process", parent, SpanKind.CONSUMER, attributes
         )
         self._span = span
         self._locals = (
@@ -157,7 +156,9 @@ class MessageTelemetry(BaseMiddleware[Any, Any]):
 
         headers = msg.headers
         current_baggage: Baggage | None = self.context.get_local(BAGGAGE_HEADER)
-        if current_baggage:
+        # `to_headers` writes the message's baggage and the current context's; with
+        # neither, it writes nothing.
+        if current_baggage and (current_baggage.get_all() or baggage.get_all()):
             headers.update(current_baggage.to_headers())
         destination = provider.get_publish_destination_name(msg)
         metric_attributes = {
@@ -202,11 +203,9 @@ class MessageTelemetry(BaseMiddleware[Any, Any]):
             parent = trace.set_span_in_context(create)
             TRACE_PROPAGATOR.inject(headers, context=parent)
             create.end()
+        attributes[OPERATION] = "publish"
         span = self._tracer.start_span(
-            f"{destination} publish",
-            parent,
-            SpanKind.PRODUCER,
-            {**attributes, OPERATION: "publish"},
+            f"{destination} publish", parent, SpanKind.PRODUCER, attributes
         )
         token = context.attach(trace.set_span_in_context(span))
         try:

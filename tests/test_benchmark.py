@@ -12,8 +12,8 @@ import pytest
 from tests.template import TEMPLATE_DIR
 
 ROW = re.compile(
-    r"^\| (?P<broker>[\w-]+) \| \d+ (?:\| \d+ \([\d.]+x\) ){3}"
-    r"(?:\| -?\d+ ){6}\| \d+ (?:\| \d+/\d+ ){3}"
+    r"^\| (?P<broker>[\w-]+) \| \d+ (?:\| \d+ \([\d.]+x\) ){4}"
+    r"(?:\| -?\d+ ){6}\| \d+ (?:\| \d+/\d+ ){4}"
     r"\| (?P<orders>\d+/\d+) \|$",
     re.M,
 )
@@ -42,7 +42,8 @@ def test_the_benchmark_prints_its_table_and_closing_lines() -> None:
         assert handled == orders, result.stdout
     assert re.search(r"^generate a project: [\d.]+ s", result.stdout, re.M)
     loop = [match["middleware"] for match in LOOP_ROW.finditer(result.stdout)]
-    assert loop == ["none (tracing off)", "FastStream's", "template's"], result.stdout
+    expected = ["none (tracing off)", "SDK alone (the floor)", "FastStream's"]
+    assert loop == [*expected, "template's"], result.stdout
     last_two = result.stdout.strip().splitlines()[-2:]
     assert re.fullmatch(r"min traced/bare ratio: \d+\.\d\d", last_two[0])
     assert re.fullmatch(r"min sampled/bare ratio: \d+\.\d\d", last_two[1])

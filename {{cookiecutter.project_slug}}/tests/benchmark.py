@@ -7,14 +7,16 @@
 
 A stream of orders that carry a W3C `traceparent` (as if an upstream service had
 published them) arrives at the service, which handles them as deployed: each order is
-priced, its invoice published and then dispatched. The service runs four ways, in
+priced, its invoice published and then dispatched. The service runs five ways, in
 alternating rounds, each in a fresh interpreter:
 
 - bare: `OTEL_SDK_DISABLED=true`, tracing off;
 - traced: the default sampler (`parentbased_always_on`), every order traced;
 - sampled: `parentbased_traceidratio` at 10%, upstream having sampled 10% of traces;
 - faststream: as traced, but with FastStream's own `{{ broker.middleware_class }}` as
-  it ships instead of this service's (the same spans, FastStream's default setup).
+  it ships instead of this service's (the same spans, FastStream's default setup);
+- sdk: as traced, with the same spans made by straight SDK calls and nothing else
+  (`tests/sdk_floor.py`): the floor inside the service.
 
 Spans go through the service's own batch processor to an exporter that only counts
 them, so the figures are the service's cost, not a collector's. The floor is the
@@ -66,6 +68,7 @@ from redis.asyncio import Redis
 
 from {{ cookiecutter.package_name }}.handlers import settings
 from tests.messages import ORDER
+from tests.sdk_floor import PerMessage, sdk_alone
 
 MODES = {
     "bare": {"OTEL_SDK_DISABLED": "true"},
@@ -75,9 +78,10 @@ MODES = {
         "OTEL_TRACES_SAMPLER_ARG": "0.1",
     },
     "faststream": {"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
+    "sdk": {"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
 }
-RATIO = {"bare": 1.0, "traced": 1.0, "sampled": 0.1, "faststream": 1.0}
-TRACED_MODES = ["traced", "sampled", "faststream"]
+RATIO = {"bare": 1.0, "traced": 1.0, "sampled": 0.1, "faststream": 1.0, "sdk": 1.0}
+TRACED_MODES = ["traced", "sampled", "faststream", "sdk"]
 # Spans the service records per sampled order: on a real broker the order arrives
 # with its context, so `orders process`, `invoices publish`, `invoices process`.
 SPANS_PER_ORDER = 3
@@ -197,6 +201,11 @@ def faststream_middleware(provider: TracerProvider) -> {{ broker.middleware_clas
     return {{ broker.middleware_class }}(tracer_provider=provider)
 
 
+def sdk_only(provider: TracerProvider) -> PerMessage:
+    """The same spans by straight SDK calls: the `sdk` mode."""
+    return sdk_alone(faststream_middleware(provider))
+
+
 async def run(mode: str, orders: int, seed: int, in_memory: bool) -> dict[str, Any]:
     """One measurement in this interpreter, configured by the environment."""
     from {{ cookiecutter.package_name }} import telemetry
@@ -206,9 +215,10 @@ async def run(mode: str, orders: int, seed: int, in_memory: bool) -> dict[str, A
         patches.enter_context(
             patch.object(telemetry, "build_span_exporter", lambda: exporter)
         )
-        if mode == "faststream":
+        if mode in ("faststream", "sdk"):
+            replacement = faststream_middleware if mode == "faststream" else sdk_only
             patches.enter_context(
-                patch.object(telemetry, "telemetry_middleware", faststream_middleware)
+                patch.object(telemetry, "telemetry_middleware", replacement)
             )
         from {{ cookiecutter.package_name }}.app import app, broker
 

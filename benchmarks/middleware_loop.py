@@ -8,7 +8,7 @@ publish one message as the handler's result, exit. Measured for FastStream's own
 messages, sampled and not sampled (a `traceparent` with the flag off), and for the
 untraced case (`Untraced`). Spans go to a batch processor with an exporter that drops
 them. Prints one JSON line: the best of five runs' CPU microseconds per message for
-each case.
+each case, the cases taking turns run by run.
 """
 
 import asyncio
@@ -121,18 +121,28 @@ async def one_message(per_message: Callable[..., Any], headers: dict[str, str]) 
         await middleware.publish_scope(send, command)
 
 
-async def cost(
+async def one_run(
     per_message: Callable[..., Any], headers: dict[str, str], messages: int
 ) -> float:
-    for _ in range(messages // 10):  # warm up
+    """CPU microseconds per message over `messages` messages."""
+    started = time.process_time()
+    for _ in range(messages):
         await one_message(per_message, headers)
-    best = float("inf")
+    return (time.process_time() - started) / messages * 1e6
+
+
+async def costs(
+    cases: dict[str, tuple[Callable[..., Any], dict[str, str]]], messages: int
+) -> dict[str, float]:
+    """The best of RUNS runs of each case; the cases take turns, run by run, so a
+    machine that slows down or speeds up meanwhile does so for all of them."""
+    best = dict.fromkeys(cases, float("inf"))
+    for per_message, headers in cases.values():  # warm up
+        await one_run(per_message, headers, messages // 10)
     for _ in range(RUNS):
-        started = time.process_time()
-        for _ in range(messages):
-            await one_message(per_message, headers)
-        best = min(best, (time.process_time() - started) / messages * 1e6)
-    return round(best, 1)
+        for name, (per_message, headers) in cases.items():
+            best[name] = min(best[name], await one_run(per_message, headers, messages))
+    return {name: round(value, 1) for name, value in best.items()}
 
 
 async def main(package: str, messages: int) -> None:
@@ -162,13 +172,14 @@ async def main(package: str, messages: int) -> None:
     def sdk_alone(msg: Any, *, context: ContextRepo) -> SdkAlone:
         return SdkAlone(msg, tracer=faststream._tracer, context=context)
 
-    results = {
-        "untraced": await cost(telemetry.Untraced, HEADERS["sampled"], messages),
-        "sdk alone": await cost(sdk_alone, HEADERS["sampled"], messages),
+    cases = {
+        "untraced": (telemetry.Untraced, HEADERS["sampled"]),
+        "sdk alone": (sdk_alone, HEADERS["sampled"]),
     }
     for name, per_message in (("faststream", faststream), ("template", ours)):
         for sampling, headers in HEADERS.items():
-            results[f"{name}, {sampling}"] = await cost(per_message, headers, messages)
+            cases[f"{name}, {sampling}"] = (per_message, headers)
+    results = await costs(cases, messages)
     provider.shutdown()
     print(json.dumps(results))
 

@@ -23,8 +23,6 @@ from typing import Any
 from faststream import BaseMiddleware, ContextRepo
 from faststream.message import StreamMessage
 from faststream.opentelemetry import TelemetryMiddleware
-from faststream.response import PublishCommand
-from faststream.response.publish_type import PublishType
 from opentelemetry import context, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -42,7 +40,10 @@ HEADERS = {
 }
 PROPAGATOR = TraceContextTextMapPropagator()
 CONSUMER, PRODUCER = SpanKind.CONSUMER, SpanKind.PRODUCER
-PROVIDER: Any = None  # the generated tests' `Provider`, once imported
+# The generated project's tests/test_message_telemetry.py, once imported: its
+# `Provider` (the attributes a broker's FastStream provider gives: five on a message
+# consumed, three on one published) and its `invoice_command`, for every case.
+SHARED: Any = None
 MESSAGES = 20_000  # a run; the second argument changes it
 RUNS = 5
 
@@ -63,7 +64,7 @@ class SdkAlone(BaseMiddleware[Any, Any]):
         self.span: Span | None = None
 
     async def consume_scope(self, call_next: Any, msg: Any) -> Any:
-        attributes = PROVIDER.get_consume_attrs_from_message(msg)
+        attributes = SHARED.Provider().get_consume_attrs_from_message(msg)
         attributes["messaging.operation"] = "process"
         parent = PROPAGATOR.extract(msg.headers)
         self.span = self.tracer.start_span(
@@ -76,7 +77,7 @@ class SdkAlone(BaseMiddleware[Any, Any]):
             context.detach(token)
 
     async def publish_scope(self, call_next: Any, cmd: Any) -> Any:
-        attributes = PROVIDER.get_publish_attrs_from_cmd(cmd)
+        attributes = SHARED.Provider().get_publish_attrs_from_cmd(cmd)
         attributes["messaging.operation"] = "publish"
         parent = trace.set_span_in_context(self.span) if self.span else None
         with self.tracer.start_as_current_span(
@@ -111,14 +112,7 @@ async def one_message(per_message: Callable[..., Any], headers: dict[str, str]) 
             correlation_id="c",
         )
         await middleware.consume_scope(handler, message)
-        command = PublishCommand(
-            {"total": "1"},
-            _publish_type=PublishType.PUBLISH,
-            destination="invoices",
-            correlation_id="c",
-            headers={},
-        )
-        await middleware.publish_scope(send, command)
+        await middleware.publish_scope(send, SHARED.invoice_command())
 
 
 async def one_run(
@@ -146,18 +140,15 @@ async def costs(
 
 
 async def main(package: str, messages: int) -> None:
-    # The generated tests' provider: the attributes a broker's FastStream provider
-    # gives (five on a message consumed, three on one published), for both.
-    sys.path.insert(0, os.getcwd())
-    global PROVIDER
-    provider_class = importlib.import_module("tests.test_message_telemetry").Provider
-    PROVIDER = provider_class()
+    global SHARED
+    sys.path.insert(0, os.getcwd())  # the project's directory, for its `tests`
+    SHARED = importlib.import_module("tests.test_message_telemetry")
     message_telemetry = importlib.import_module(f"{package}.message_telemetry")
     telemetry = importlib.import_module(f"{package}.telemetry")
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(Dropped()))
     faststream = TelemetryMiddleware(
-        settings_provider_factory=lambda _: provider_class(), tracer_provider=provider
+        settings_provider_factory=lambda _: SHARED.Provider(), tracer_provider=provider
     )
 
     def ours(msg: Any, *, context: ContextRepo) -> Any:

@@ -1,14 +1,21 @@
-"""What tracing costs a generated service, broker by broker, side by side:
-`uv run python -m benchmarks.run`.
+"""What the generated service costs against FastStream's documented setup, broker by
+broker: `uv run python -m benchmarks.run`.
 
 For each broker it generates a project (OTLP over gRPC, Python 3.11), installs it,
-and runs the project's own benchmark (`python -m tests.benchmark`, described in
-`docs/performance.md`) against a real broker of that kind: the local servers the
-integration tests use, and a Tansu broker it starts for Kafka and Confluent. The
-in-memory row is the Kafka project on FastStream's in-memory test broker. It also
-times generating a project and the generated unit suite, and measures the tracing
-middleware alone, FastStream's and the template's, in a loop without a broker
-(`benchmarks/middleware_loop.py`).
+times its unit suite, and measures the service on a real broker of that kind (the
+local servers the integration tests use, and a Tansu broker it starts for Kafka and
+Confluent) with `benchmarks/harness.py`, run by the project's own interpreter. Spans
+go over OTLP/gRPC to a local receiver (`benchmarks/otlp_receiver.py`) that counts
+them. The modes, each round in a fresh process, alternating:
+
+- bare: the generated service with `OTEL_SDK_DISABLED=true`;
+- template: the generated service with its own defaults, every order traced;
+- sampled: the same at 10% (`parentbased_traceidratio`, upstream sampling 10%);
+- documented: the generated handlers on a broker wired as FastStream's OpenTelemetry
+  page shows (its middleware, `TracerProvider(resource=...)`,
+  `BatchSpanProcessor(OTLPSpanExporter(...))`, the default event loop);
+- `--variant`: the template mode with a candidate default changed (`uvloop`,
+  `py3.12`, `delay=MS`, `batch=N`, `queue=N`; joined with `+`).
 
 Prints figures, not a verdict: they depend on the machine and on what else it runs.
 """
@@ -17,172 +24,305 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
 import statistics
+import subprocess
 import tempfile
 import time
-from contextlib import ExitStack
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tests.brokers import KAFKA_PROTOCOL, LOCAL_SERVERS, tansu_server
+from tests.brokers import (
+    KAFKA_PROTOCOL,
+    LOCAL_SERVERS,
+    free_port,
+    tansu_server,
+    wait_until_listening,
+)
 from tests.combinations import Combination
 from tests.projects import generate, install, pytest_counts, uv
 
-IN_MEMORY = "in-memory"
-BROKERS = [IN_MEMORY, "kafka", "confluent", "rabbit", "nats", "redis", "mqtt"]
-# The brokers of the `min traced/bare ratio` line (Kafka by either client).
-TRACED_GOAL_BROKERS = {"rabbit", "kafka", "confluent", "redis"}
+BROKERS = ["kafka", "confluent", "rabbit", "nats", "redis", "mqtt"]
 PYTHON = "3.11"
-MIDDLEWARE_LOOP = Path(__file__).with_name("middleware_loop.py")
+HARNESS = Path(__file__).with_name("harness.py")
+RECEIVER = Path(__file__).with_name("otlp_receiver.py")
+# Spans the service records per sampled order: the order arrives with its context,
+# so `orders process`, `invoices publish`, `invoices process`.
+SPANS_PER_ORDER = 3
+# The batch processor's variables, by the names `--variant` gives them.
+BSP_VARIABLES = {
+    "delay": "OTEL_BSP_SCHEDULE_DELAY",
+    "batch": "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    "queue": "OTEL_BSP_MAX_QUEUE_SIZE",
+}
 
 
-def project_for(broker: str) -> Combination:
-    kind = "kafka" if broker == IN_MEMORY else broker
-    return Combination(kind, "otlp-grpc", "none", PYTHON)
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    environment: dict[str, str] = field(default_factory=dict)
+    harness_mode: str = "service"  # or "documented"
+    upstream_ratio: float = 1.0
+    python: str = PYTHON
+    loop: str = "asyncio"
+
+    @property
+    def traced(self) -> bool:
+        return self.environment.get("OTEL_SDK_DISABLED") != "true"
 
 
-def prepare(broker: str, workdir: Path) -> tuple[Path, dict[str, float]]:
-    """A generated, installed project for the broker, and how long each step took."""
-    output = workdir / broker
-    output.mkdir()
+MODES = [
+    Mode("bare", {"OTEL_SDK_DISABLED": "true"}),
+    Mode("template"),
+    Mode(
+        "sampled",
+        {
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "0.1",
+        },
+        upstream_ratio=0.1,
+    ),
+    Mode("documented", harness_mode="documented"),
+]
+
+
+def variant(spec: str) -> Mode:
+    """The template mode with the candidate defaults `spec` names, joined by `+`:
+    `uvloop`, `py3.12`, `delay=1000`, `batch=2048`, `queue=2048`."""
+    mode = Mode(f"template[{spec}]")
+    for atom in spec.split("+"):
+        name, _, value = atom.partition("=")
+        if atom == "uvloop":
+            mode = replace(mode, loop="uvloop")
+        elif atom.startswith("py3.") and not value:
+            mode = replace(mode, python=atom.removeprefix("py"))
+        elif name in BSP_VARIABLES and value.isdigit():
+            environment = {**mode.environment, BSP_VARIABLES[name]: value}
+            mode = replace(mode, environment=environment)
+        else:
+            known = ", ".join(["uvloop", "py3.X", *(f"{v}=N" for v in BSP_VARIABLES)])
+            msg = f"unknown variant {atom!r} in {spec!r}; use {known}, joined by +"
+            raise argparse.ArgumentTypeError(msg)
+    return mode
+
+
+@dataclass
+class Project:
+    path: Path
+    package: str
+    python: Path
+
+    @classmethod
+    def prepare(cls, broker: str, python: str, workdir: Path) -> tuple[Project, float]:
+        """A generated, installed project; how long generating it took."""
+        output = workdir / f"{broker}-py{python}"
+        output.mkdir()
+        started = time.perf_counter()
+        path = generate(output, Combination(broker, "otlp-grpc", "none", python))
+        generated = time.perf_counter() - started
+        install(path, python)
+        package = next((path / "src").iterdir()).name
+        return cls(path, package, path / ".venv" / "bin" / "python"), generated
+
+    def add(self, package: str) -> None:
+        """Install one more package into the project's environment (not its
+        dependencies): what a variant needs, such as uvloop."""
+        command = ["pip", "install", "--python", str(self.python), package]
+        result = uv(self.path, *command)
+        if result.returncode != 0:
+            raise SystemExit(f"installing {package} failed:\n{result.stderr[-2000:]}")
+
+
+def unit_suite(project: Project) -> dict[str, Any]:
     started = time.perf_counter()
-    project = generate(output, project_for(broker))
-    generated = time.perf_counter()
-    install(project, PYTHON)
-    return project, {
-        "generate_s": generated - started,
-        "install_s": time.perf_counter() - generated,
-    }
-
-
-def unit_suite(project: Path) -> dict[str, Any]:
-    started = time.perf_counter()
-    result = uv(project, "run", "pytest", "-p", "no:cacheprovider")
+    result = uv(project.path, "run", "pytest", "-p", "no:cacheprovider")
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"the generated unit suite failed:\n{result.stdout[-3000:]}")
     return {"seconds": seconds, "counts": pytest_counts(result.stdout)}
 
 
+@contextmanager
+def otlp_receiver(python: Path, workdir: Path) -> Iterator[tuple[str, Path]]:
+    """The local OTLP/gRPC receiver while the block runs: its endpoint and the file
+    where it counts what it receives."""
+    port = free_port()
+    counts = workdir / "received-spans"
+    counts.touch()
+    process = subprocess.Popen(
+        [str(python), str(RECEIVER), str(port), str(counts)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_listening(port, process, "the OTLP receiver")
+        yield f"http://127.0.0.1:{port}", counts
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def spans_received(counts: Path, run: str) -> int:
+    total = 0
+    for line in counts.read_text(encoding="utf-8").splitlines():
+        name, spans = line.split()
+        if name == run:
+            total += int(spans)
+    return total
+
+
+def environment_of(project: Project) -> dict[str, str]:
+    """Ours, without OTEL_* variables and virtualenv settings."""
+    skipped = ("OTEL_", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH")
+    return {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
+
+
 def measure(
-    project: Path, broker: str, url: str | None, orders: int, rounds: int
+    project: Project,
+    broker: str,
+    url: str,
+    mode: Mode,
+    orders: int,
+    receiver: tuple[str, Path],
 ) -> dict[str, Any]:
-    """The project's own benchmark, as one JSON summary."""
-    command = ["run", "python", "-m", "tests.benchmark", "--json"]
-    command += ["--orders", str(orders), "--rounds", str(rounds)]
-    if broker == IN_MEMORY:
-        command.append("--in-memory")
-    result = uv(
-        project,
-        *command,
-        environment={"BROKER_URL": url} if url else None,
-        timeout=600 + 20 * orders * rounds,
+    """One round of one mode, in a fresh process of the project's interpreter."""
+    endpoint, counts = receiver
+    run = uuid.uuid4().hex[:8]
+    environment = {
+        **environment_of(project),
+        "BROKER_URL": url,
+        "ORDERS_TOPIC": f"bench-orders-{run}",
+        "INVOICES_TOPIC": f"bench-invoices-{run}",
+        "CONSUMER_GROUP": f"bench-{run}",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_RESOURCE_ATTRIBUTES": f"benchmark.run={run}",
+        **mode.environment,
+    }
+    seed = random.getrandbits(32)
+    command = [str(project.python), str(HARNESS), "serve", "--broker", broker]
+    command += ["--package", project.package, "--mode", mode.harness_mode]
+    command += ["--orders", str(orders), "--seed", str(seed)]
+    command += ["--ratio", str(mode.upstream_ratio), "--loop", mode.loop]
+    command += ["--launched", repr(time.time())]
+    result = subprocess.run(
+        command,
+        cwd=project.path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300 + orders,
+        check=False,
     )
     if result.returncode != 0:
-        raise SystemExit(f"{broker}: the benchmark failed:\n{result.stderr[-3000:]}")
+        raise SystemExit(f"{broker} {mode.name} failed:\n{result.stderr[-3000:]}")
     summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    sampled = summary.pop("upstream_sampled")
+    summary["spans_expected"] = SPANS_PER_ORDER * sampled if mode.traced else 0
+    summary["spans_exported"] = spans_received(counts, run)
     return summary
 
 
-def middleware_loop(project: Path, messages: int) -> dict[str, float]:
-    """The middleware alone, per message, in the project's interpreter."""
-    package = next((project / "src").iterdir()).name
-    command = ["run", "python", str(MIDDLEWARE_LOOP), package, str(messages)]
-    result = uv(project, *command, timeout=900)
-    if result.returncode != 0:
-        raise SystemExit(f"the middleware loop failed:\n{result.stderr[-3000:]}")
-    costs: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    return costs
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The best round's rate (the one least disturbed by whatever else the machine
+    ran), the median CPU time per order; spans and orders of every round added up."""
+    return {
+        "per_second": max(run["per_second"] for run in runs),
+        "cpu_us": statistics.median(run["cpu_us"] for run in runs),
+        "ready_s": statistics.median(run["ready_s"] for run in runs),
+        "max_rss_mb": statistics.median(run["max_rss_mb"] for run in runs),
+        **{
+            key: sum(run[key] for run in runs)
+            for key in ("orders", "handled", "spans_expected", "spans_exported")
+        },
+    }
 
 
-COMPARED = ("traced", "sampled", "faststream", "sdk")
+def benchmark(
+    broker: str,
+    url: str,
+    modes: list[Mode],
+    projects: dict[str, Project],
+    receiver: tuple[str, Path],
+    orders: int,
+    rounds: int,
+) -> dict[str, dict[str, Any]]:
+    runs: dict[str, list[dict[str, Any]]] = {mode.name: [] for mode in modes}
+    for number in range(rounds):
+        # Alternate, and rotate the order, so drift on a busy machine is shared.
+        turn = number % len(modes)
+        for mode in modes[turn:] + modes[:turn]:
+            project = projects[mode.python]
+            runs[mode.name].append(
+                measure(project, broker, url, mode, orders, receiver)
+            )
+    return {name: summarize(mode_runs) for name, mode_runs in runs.items()}
 
 
-def row(broker: str, result: dict[str, Any]) -> str:
-    bare, traced, sampled, floor = (
-        result[mode] for mode in ("bare", "traced", "sampled", "floor")
-    )
-    rates = " | ".join(
-        f"{result[mode]['per_second']:.0f} ({result[mode]['ratio']:.2f}x)"
-        for mode in COMPARED
-    )
-    cpu = " | ".join(f"{result[mode]['cpu_overhead_us']:.0f}" for mode in COMPARED)
-    spans = " | ".join(
-        f"{result[mode]['spans_exported']}/{result[mode]['spans_expected']}"
-        for mode in ("traced", "sampled", "faststream", "sdk")
-    )
-    handled = sum(result[mode]["handled"] for mode in ("bare", *COMPARED))
-    orders = sum(result[mode]["orders"] for mode in ("bare", *COMPARED))
-    return (
-        f"| {broker} | {bare['per_second']:.0f} | {rates} "
-        f"| {traced['overhead_us']:.0f} | {sampled['overhead_us']:.0f} | {cpu} "
-        f"| {floor['overhead_us']:.0f} | {spans} | {handled}/{orders} |"
-    )
+def ratio(value: float, base: float) -> float:
+    return value / base if base else float("nan")
 
 
-def lowest(results: dict[str, dict[str, Any]], mode: str, brokers: set[str]) -> str:
-    ratios = [
-        result[mode]["ratio"] for name, result in results.items() if name in brokers
-    ]
-    return f"{min(ratios):.2f}" if ratios else "n/a (no such broker measured)"
+def dropped(result: dict[str, Any]) -> int:
+    return max(0, result["spans_expected"] - result["spans_exported"])
 
 
 def report(
-    results: dict[str, dict[str, Any]],
-    timings: dict[str, dict[str, float]],
-    suite: dict[str, Any] | None,
-    loop: dict[str, float] | None,
+    results: dict[str, dict[str, dict[str, Any]]],
+    suites: dict[str, dict[str, Any]],
+    generate_s: list[float],
     orders: int,
     rounds: int,
 ) -> None:
-    generate_s = statistics.median(t["generate_s"] for t in timings.values())
-    install_s = statistics.median(t["install_s"] for t in timings.values())
-    print(
-        f"generate a project: {generate_s:.2f} s (median; uv sync: {install_s:.1f} s)"
-    )
-    if suite:
+    print(f"generate a project: {statistics.median(generate_s):.2f} s (median)")
+    for broker, suite in suites.items():
         counts = ", ".join(f"{n} {outcome}" for outcome, n in suite["counts"].items())
-        print(f"generated unit suite: {suite['seconds']:.1f} s ({counts})")
+        print(f"{broker} unit suite: {suite['seconds']:.1f} s ({counts})")
     print(
-        f"{orders} orders a round, {rounds} rounds a mode; orders per second of the "
-        "best round; traced, sampled: the template's middleware at 100% and 10%; "
-        "FastStream: FastStream's own middleware at 100%; SDK alone: the same spans "
-        "by straight SDK calls in the service; us: microseconds tracing adds to each "
-        "order over bare, from those rates; cpu us: the same from the service's "
-        "median CPU time per order; floor: the same spans made with the SDK alone, "
-        "without a broker; spans: exported/expected"
+        f"{orders} orders a round, {rounds} rounds a mode, spans over OTLP/gRPC to a "
+        "local receiver. orders/s: the best round; cpu us: the service process's "
+        "median CPU time per order (all its threads); vs: ratios to bare and to "
+        "documented; spans: received/expected (sampled: expected counts the upstream "
+        "sampled orders only); ready: from process start to the app started"
     )
     print()
     print(
-        "| broker | bare/s | traced 100%/s | sampled 10%/s | FastStream 100%/s "
-        "| SDK alone 100%/s | traced us | sampled us | traced cpu us "
-        "| sampled cpu us | FastStream cpu us | SDK alone cpu us | floor us "
-        "| spans traced | spans sampled | spans FastStream | spans SDK alone "
-        "| orders handled |"
+        "| broker | mode | orders/s | vs bare | vs documented | cpu us | cpu vs "
+        "documented | spans | orders handled | ready s | max RSS MB |"
     )
-    print("|---" * 18 + "|")
+    print("|---" * 11 + "|")
     for broker, result in results.items():
-        print(row(broker, result))
-    if loop:
-        print()
-        print(
-            "The middleware alone, in a loop: CPU microseconds per message "
-            "(consume it, publish one; best of 5 runs)"
-        )
-        print()
-        print("| middleware | sampled | not sampled |")
-        print("|---|---|---|")
-        print(f"| none (tracing off) | {loop['untraced']:.1f} | |")
-        print(f"| SDK alone (the floor) | {loop['sdk alone']:.1f} | |")
-        for name, label in (("faststream", "FastStream's"), ("template", "template's")):
+        bare, documented = result["bare"], result["documented"]
+        for name, row in result.items():
             print(
-                f"| {label} | {loop[f'{name}, sampled']:.1f} "
-                f"| {loop[f'{name}, not sampled']:.1f} |"
+                f"| {broker} | {name} | {row['per_second']:.0f} "
+                f"| {ratio(row['per_second'], bare['per_second']):.2f} "
+                f"| {ratio(row['per_second'], documented['per_second']):.2f} "
+                f"| {row['cpu_us']:.0f} "
+                f"| {ratio(row['cpu_us'], documented['cpu_us']):.2f} "
+                f"| {row['spans_exported']}/{row['spans_expected']} "
+                f"| {row['handled']}/{row['orders']} "
+                f"| {row['ready_s']:.2f} | {row['max_rss_mb']:.0f} |"
             )
     print()
-    real = set(results) - {IN_MEMORY}
-    print(f"min traced/bare ratio: {lowest(results, 'traced', TRACED_GOAL_BROKERS)}")
-    print(f"min sampled/bare ratio: {lowest(results, 'sampled', real)}")
+
+    def worst(pick: Any, of: str, mode: str, base: str) -> float:
+        values = [
+            ratio(result[mode][of], result[base][of]) for result in results.values()
+        ]
+        return float(pick(values))
+
+    print(f"min traced/bare ratio: {worst(min, 'per_second', 'template', 'bare'):.2f}")
+    print(f"min sampled/bare ratio: {worst(min, 'per_second', 'sampled', 'bare'):.2f}")
+    cpu = worst(max, "cpu_us", "template", "documented")
+    print(f"template/documented cpu ratio: {cpu:.2f}")
+    throughput = worst(min, "per_second", "template", "documented")
+    print(f"template/documented throughput ratio: {throughput:.2f}")
+    print(f"spans dropped: {max(dropped(r['template']) for r in results.values())}")
+    print(f"generated unit suite: {max(s['seconds'] for s in suites.values()):.1f} s")
 
 
 def main() -> None:
@@ -195,39 +335,54 @@ def main() -> None:
         help=f"comma-separated, from {', '.join(BROKERS)}",
     )
     parser.add_argument(
-        "--no-unit-suite", action="store_true", help="skip timing the unit suite"
-    )
-    parser.add_argument(
-        "--loop-messages",
-        type=int,
-        default=20_000,
-        help="messages a run of the middleware loop",
+        "--variant",
+        type=variant,
+        action="append",
+        default=[],
+        help="the template mode with candidate defaults: uvloop, py3.12, delay=MS, "
+        "batch=N, queue=N, joined by + (repeat for more)",
     )
     arguments = parser.parse_args()
     brokers = [name.strip() for name in arguments.brokers.split(",") if name.strip()]
     unknown = set(brokers) - set(BROKERS)
-    if unknown:
+    if unknown or not brokers:
         parser.error(f"unknown brokers {sorted(unknown)}; choose from {BROKERS}")
+    modes: list[Mode] = [*MODES, *arguments.variant]
 
-    results: dict[str, dict[str, Any]] = {}
-    timings: dict[str, dict[str, float]] = {}
-    suite = None
-    loop = None
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    suites: dict[str, dict[str, Any]] = {}
+    generate_s: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as stack:
         kafka_url = None
         if set(brokers) & set(KAFKA_PROTOCOL):
             kafka_url = stack.enter_context(tansu_server())
+        receiver = None
         for broker in brokers:
-            project, timings[broker] = prepare(broker, Path(workdir))
-            if suite is None and not arguments.no_unit_suite:
-                suite = unit_suite(project)
-            if loop is None:
-                loop = middleware_loop(project, arguments.loop_messages)
-            url = kafka_url if broker in KAFKA_PROTOCOL else LOCAL_SERVERS.get(broker)
-            results[broker] = measure(
-                project, broker, url, arguments.orders, arguments.rounds
+            projects: dict[str, Project] = {}
+            for python in sorted({mode.python for mode in modes}):
+                project, seconds = Project.prepare(broker, python, Path(workdir))
+                projects[python] = project
+                generate_s.append(seconds)
+            if any(mode.loop == "uvloop" for mode in modes):
+                for python in {mode.python for mode in modes if mode.loop == "uvloop"}:
+                    projects[python].add("uvloop")
+            if receiver is None:
+                receiver = stack.enter_context(
+                    otlp_receiver(projects[PYTHON].python, Path(workdir))
+                )
+            suites[broker] = unit_suite(projects[PYTHON])
+            url = kafka_url if broker in KAFKA_PROTOCOL else LOCAL_SERVERS[broker]
+            assert url is not None
+            results[broker] = benchmark(
+                broker,
+                url,
+                modes,
+                projects,
+                receiver,
+                arguments.orders,
+                arguments.rounds,
             )
-    report(results, timings, suite, loop, arguments.orders, arguments.rounds)
+    report(results, suites, generate_s, arguments.orders, arguments.rounds)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ import sys
 
 from {module} import {broker_class}
 
-from {package}.handlers import settings
+from {package}.topology import address, settings
 from tests.messages import ORDER
 
 
@@ -77,7 +77,7 @@ async def main(first: int, count: int) -> None:
     await broker.connect()
     for number in range(first, first + count):
         order = {{**ORDER, "order_id": f"order-{{number}}"}}
-        await broker.publish(order, {destination})
+        await broker.publish(order, **address(settings.orders_topic))
     await broker.stop()
 
 
@@ -92,9 +92,6 @@ def write_scripts(project: Path, package: str, broker: str) -> None:
         "package": package,
         "module": table["module"],
         "broker_class": table["broker_class"],
-        "destination": str(table["publisher"]).replace(
-            "DESTINATION", "settings.orders_topic"
-        ),
     }
     for name, text in [
         ("fault_runner.py", RUNNER),

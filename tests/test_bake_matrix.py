@@ -23,6 +23,7 @@ from tests.template import (
     all_combinations,
     refusal,
 )
+from tests.written_for import problems
 
 # Jinja left behind; `${{ ... }}` is GitHub Actions' own syntax and belongs there.
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
@@ -77,6 +78,8 @@ def assert_clean_project(
         p.name for p in (project / "tests").glob("test_exporter_*.py")
     )
     assert exporter_tests == [f"test_exporter_{exporter_module}.py"]
+
+    assert problems(project, broker) == []
 
     lint = ruff(project, "check", "--no-cache", ".")
     assert lint.returncode == 0, lint.stdout + lint.stderr

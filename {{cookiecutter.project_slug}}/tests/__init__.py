@@ -1,0 +1,1 @@
+"""The service's tests: in memory by default, `-m integration` on the real broker."""

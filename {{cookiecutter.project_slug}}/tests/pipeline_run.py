@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from {{ cookiecutter.package_name }} import telemetry
 from {{ cookiecutter.package_name }}.app import app, broker
-from {{ cookiecutter.package_name }}.handlers import settings
+from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.messages import ORDER
 
 
@@ -29,7 +29,7 @@ async def run(orders: int, exporter: InMemorySpanExporter | None) -> dict[str, o
     async with {{ broker.test_broker }}(broker), TestApp(app):
         for number in range(orders):
             order = {**ORDER, "order_id": f"order-{number}"}
-            await broker.publish(order, {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") }})
+            await broker.publish(order, **address(settings.orders_topic))
         processed_in = time.perf_counter() - started
         queued = len(exporter.get_finished_spans()) if exporter else None
     return {

@@ -7,12 +7,17 @@ from collections.abc import Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
-from {{ cookiecutter.package_name }}.handlers import settings
+from {{ cookiecutter.package_name }}.topology import settings
 
 
 def destination(topic: str) -> str:
-    """How span names start for `topic`{% if broker.span_prefix %} (RabbitMQ: `exchange.routing-key`){% endif %}."""
-    return "{{ broker.span_prefix }}" + topic
+{%- if broker.span_prefix %}
+    """How span names start for `topic`: RabbitMQ names them `exchange.routing-key`."""
+    return f"{{ broker.span_prefix }}{topic}"
+{%- else %}
+    """How span names start for `topic`."""
+    return topic
+{%- endif %}
 
 
 ORDERS = destination(settings.orders_topic)

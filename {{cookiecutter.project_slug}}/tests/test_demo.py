@@ -1,10 +1,7 @@
-{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
 import subprocess
 import sys
 
-from {{ cookiecutter.package_name }}.handlers import settings
-
-PREFIX = "{{ broker.span_prefix }}"
+from tests.spans import INVOICES, ORDERS
 
 
 def test_demo_prints_one_trace_of_the_whole_pipeline() -> None:
@@ -19,13 +16,12 @@ def test_demo_prints_one_trace_of_the_whole_pipeline() -> None:
     lines = result.stdout.splitlines()
     assert len([line for line in lines if line.startswith("trace ")]) == 1
     span_lines = [line.strip() for line in lines if "└──" in line]
-    orders, invoices = PREFIX + settings.orders_topic, PREFIX + settings.invoices_topic
     assert [line.split(" [")[0] for line in span_lines] == [
-        f"└── {orders} create",
-        f"└── {orders} publish",
-        f"└── {orders} process",
-        f"└── {invoices} publish",
-        f"└── {invoices} process",
+        f"└── {ORDERS} create",
+        f"└── {ORDERS} publish",
+        f"└── {ORDERS} process",
+        f"└── {INVOICES} publish",
+        f"└── {INVOICES} process",
     ]
     assert "app.invoice.total=40.20" in result.stdout
     # The service's log lines carry the same trace id.

@@ -1,7 +1,6 @@
 """The OTLP HTTP exporter: configured by the standard variables, and delivering the
 pipeline's spans as protobuf POSTs to `/v1/traces`."""
 
-import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -17,32 +16,10 @@ from tests.otlp_request import exported_spans
 from tests.pipeline_run_client import run_pipeline
 
 
-def test_default_endpoint_is_the_local_collector() -> None:
-    exporter = build_span_exporter()
-
-    assert isinstance(exporter, OTLPSpanExporter)
-    assert exporter._endpoint == "http://localhost:4318/v1/traces"
-
-
-def test_generic_endpoint_gets_the_traces_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
-
-    exporter = build_span_exporter()
-
-    assert isinstance(exporter, OTLPSpanExporter)
-    assert exporter._endpoint == "http://collector:4318/v1/traces"
-
-
-def test_traces_endpoint_is_used_verbatim(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
-    monkeypatch.setenv(
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://tempo:4318/v1/traces"
-    )
-
-    exporter = build_span_exporter()
-
-    assert isinstance(exporter, OTLPSpanExporter)
-    assert exporter._endpoint == "https://tempo:4318/v1/traces"
+def test_the_exporter_is_otlp_over_http() -> None:
+    """Its endpoint and options come from the standard OTEL_EXPORTER_OTLP_* variables,
+    which the SDK reads; the test below sends through it to a real receiver."""
+    assert isinstance(build_span_exporter(), OTLPSpanExporter)
 
 
 def requests_to_traces(received: list[Received]) -> list[ExportTraceServiceRequest]:

@@ -1,8 +1,4 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
-{#- One argument a line, at the call's indent: RabbitMQ names its exchange too. #}
-{%- macro orders_destination(indent) -%}
-{{ broker.publisher | replace("DESTINATION", "settings.orders_topic") | replace(", ", ",\n" ~ " " * indent) }}
-{%- endmacro -%}
 """A message the service cannot handle: logged once, inside its ERROR span, with what
 becomes of it."""
 
@@ -16,7 +12,7 @@ from opentelemetry.trace import StatusCode
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.failures import SETTLED
-from {{ cookiecutter.package_name }}.handlers import settings
+from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.log_records import RecordList
 from tests.messages import MALFORMED_ORDER, NOT_JSON
 from tests.spans import ORDERS, by_name, span_id, trace_id
@@ -37,7 +33,7 @@ async def test_a_malformed_message_is_logged_in_its_error_span(
         with pytest.raises(ValidationError):
             await test_broker.publish(
                 message,
-                {{ orders_destination(16) }},
+                **address(settings.orders_topic),
             )
     finally:
         logger.removeHandler(capture)

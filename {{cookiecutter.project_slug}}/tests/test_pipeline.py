@@ -5,18 +5,15 @@ import pytest
 from {{ broker.module }} import {{ broker.broker_class }}
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.handlers import (
-    dispatch_invoice,
-    price_order,
-    settings,
-)
+from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, price_order
+from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.messages import INVOICE, MALFORMED_ORDER, NOT_JSON, ORDER
 
 
 async def test_an_order_is_priced_and_its_invoice_dispatched(
     test_broker: {{ broker.broker_class }},
 ) -> None:
-    await test_broker.publish(ORDER, {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") }})
+    await test_broker.publish(ORDER, **address(settings.orders_topic))
 
     price_order.mock.assert_called_once_with(ORDER)
     dispatch_invoice.mock.assert_called_once_with(INVOICE)
@@ -31,9 +28,9 @@ async def test_a_malformed_order_is_refused_and_the_next_one_goes_through(
     with pytest.raises(ValidationError):
         await test_broker.publish(
             message,
-            {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") | replace(", ", ",\n            ") }},
+            **address(settings.orders_topic),
         )
     dispatch_invoice.mock.assert_not_called()
 
-    await test_broker.publish(ORDER, {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") }})
+    await test_broker.publish(ORDER, **address(settings.orders_topic))
     dispatch_invoice.mock.assert_called_once_with(INVOICE)

@@ -1,5 +1,4 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
-{%- set publish_orders = broker.publisher | replace("DESTINATION", "settings.orders_topic") -%}
 """The trace one order leaves, span by span, as FastStream documents the chain."""
 
 import logging
@@ -11,12 +10,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.handlers import (
-    dispatch_invoice,
-    price_order,
-    settings,
-)
+from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, price_order
 from {{ cookiecutter.package_name }}.logs import TraceContextFilter
+from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.log_records import RecordList
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (
@@ -39,7 +35,7 @@ async def order_trace(
     test_broker: {{ broker.broker_class }}, spans: InMemorySpanExporter
 ) -> dict[str, ReadableSpan]:
     """The spans of one valid order going through the whole pipeline, by name."""
-    await test_broker.publish(ORDER, {{ publish_orders }})
+    await test_broker.publish(ORDER, **address(settings.orders_topic))
     return by_name(spans.get_finished_spans())
 
 
@@ -116,7 +112,7 @@ async def test_a_failing_handler_records_an_error_span(
     with pytest.raises(ValidationError):
         await test_broker.publish(
             MALFORMED_ORDER,
-            {{ publish_orders | replace(", ", ",\n            ") }},
+            **address(settings.orders_topic),
         )
 
     named = by_name(spans.get_finished_spans())
@@ -135,7 +131,7 @@ async def test_log_lines_carry_the_trace_and_span_ids(
     logger = logging.getLogger("{{ cookiecutter.package_name }}.handlers")
     logger.addHandler(capture)
     try:
-        await test_broker.publish(ORDER, {{ publish_orders }})
+        await test_broker.publish(ORDER, **address(settings.orders_topic))
     finally:
         logger.removeHandler(capture)
 

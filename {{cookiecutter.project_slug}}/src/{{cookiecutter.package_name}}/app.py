@@ -10,8 +10,8 @@ from redis.asyncio import Redis
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.failures import FailureLogging
-from {{ cookiecutter.package_name }}.handlers import router, settings
-from {{ cookiecutter.package_name }}.logs import configure_logging
+from {{ cookiecutter.package_name }}.handlers import router
+from {{ cookiecutter.package_name }}.logs import BROKER_LOGGER, configure_logging
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import declare_dead_letter_queues
 {%- endif %}
@@ -27,9 +27,11 @@ from {{ cookiecutter.package_name }}.telemetry import (
     start_exporting,
     telemetry_middleware,
 )
+from {{ cookiecutter.package_name }}.topology import settings
 
 configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
+tracing = telemetry_middleware(tracer_provider)
 
 broker_security = BrokerSecurity()
 broker = {{ broker.broker_class }}(
@@ -39,8 +41,8 @@ broker = {{ broker.broker_class }}(
     config=broker_security.config(),
 {%- endif %}
     # Outermost first: a failure is logged inside the message's span.
-    middlewares=[telemetry_middleware(tracer_provider), FailureLogging],
-    logger=logging.getLogger("{{ cookiecutter.package_name }}.broker"),
+    middlewares=[tracing, FailureLogging] if tracing else [FailureLogging],
+    logger=logging.getLogger(BROKER_LOGGER),
 )
 broker.include_router(router)
 {%- if cookiecutter.broker == "redis" %}

@@ -20,8 +20,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from {{ cookiecutter.package_name }}.app import broker, tracer_provider
-from {{ cookiecutter.package_name }}.handlers import settings
 from {{ cookiecutter.package_name }}.models import LineItem, Order
+from {{ cookiecutter.package_name }}.topology import address, settings
 
 SAMPLE_ORDER = Order(
     order_id="order-1001",
@@ -81,7 +81,7 @@ async def run_pipeline(order: Order) -> Sequence[ReadableSpan]:
     exporter = InMemorySpanExporter()
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     async with {{ broker.test_broker }}(broker) as test_broker:
-        await test_broker.publish(order, {{ broker.publisher | replace("DESTINATION", "settings.orders_topic") }})
+        await test_broker.publish(order, **address(settings.orders_topic))
     return exporter.get_finished_spans()
 
 

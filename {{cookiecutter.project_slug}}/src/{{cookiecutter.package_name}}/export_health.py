@@ -9,9 +9,12 @@ While export is failing, it is tried again at most every few seconds; the batche
 between are dropped at once instead of each waiting out the exporter's timeout, so a
 service stopping during an outage is not held up by its backlog.
 
-What is lost is counted, not logged span by span: the spans of failed batches, and
-those the batch processor drops when its queue (`OTEL_BSP_MAX_QUEUE_SIZE`) is full. The
-count is given when export recovers and, if any span was lost, when the service stops.
+What is lost is counted by what goes in and what comes out, not from the SDK's log
+lines: every sampled span that ends is counted on its way into the batch processor,
+and every span the exporter delivers on its way out. When export recovers, the spans
+of the batches that failed are given; when the service stops, once the processor has
+flushed, the difference is every span lost, whether in a failed batch or dropped
+from a full queue (`OTEL_BSP_MAX_QUEUE_SIZE`).
 """
 
 import logging
@@ -19,10 +22,17 @@ import threading
 import time
 from collections.abc import Sequence
 
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
 
 logger = logging.getLogger(__name__)
+
+RETRY_INTERVAL_S = 5.0
 
 
 class LastProblem(logging.Filter):
@@ -40,95 +50,126 @@ class LastProblem(logging.Filter):
         return False
 
 
-class QueueOverflow(logging.Filter):
-    """Counts the batch processor's "Queue full, dropping span." warnings (one per span
-    dropped) and lets only the first through: the reporter gives the total later."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.dropped = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith("Queue full"):
-            return True
-        self.dropped += 1
-        return self.dropped == 1
-
-
-# The batch processor's logger, which warns once per span dropped from a full queue.
-BATCH_PROCESSOR_LOGGER = "opentelemetry.sdk._shared_internal"
-RETRY_INTERVAL_S = 5.0
+def exporter_loggers(exporter: SpanExporter) -> set[str]:
+    """The loggers of the public modules that define the exporter and its bases (each
+    logs under its module's name)."""
+    return {
+        cls.__module__
+        for cls in type(exporter).__mro__
+        if cls.__module__.startswith("opentelemetry.exporter")
+        and not any(part.startswith("_") for part in cls.__module__.split("."))
+    }
 
 
 class ReportingSpanExporter(SpanExporter):
-    """Wraps an exporter; never raises, and logs a state change, not every batch."""
+    """Wraps an exporter; never raises, logs a state change rather than every batch,
+    and counts the spans it delivered and those in batches that failed."""
 
     def __init__(
         self, exporter: SpanExporter, retry_interval_s: float = RETRY_INTERVAL_S
     ) -> None:
-        self._exporter = exporter
-        self._name = type(exporter).__name__
-        self._retry_interval_s = retry_interval_s
+        self.exporter = exporter
+        self.name = type(exporter).__name__
+        self.retry_interval_s = retry_interval_s
+        self.delivered = 0
+        self.failed = 0
         self._next_attempt = 0.0
         self._failing = False
         self._lock = threading.Lock()
         self._problem = LastProblem()
-        self._failed_spans = 0
-        self._overflow = QueueOverflow()
-        # Ahead of the processor's own filter, which lets one warning in 20 s through.
-        logging.getLogger(BATCH_PROCESSOR_LOGGER).filters.insert(0, self._overflow)
-        # The exporter logs from the modules that define it and its base classes.
-        for module in {cls.__module__ for cls in type(exporter).__mro__}:
-            if module.startswith("opentelemetry.exporter"):
-                logging.getLogger(module).addFilter(self._problem)
+        for name in exporter_loggers(exporter):
+            logging.getLogger(name).addFilter(self._problem)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._failing and time.monotonic() < self._next_attempt:
             with self._lock:
-                self._failed_spans += len(spans)
+                self.failed += len(spans)
             return SpanExportResult.FAILURE  # failed moments ago: drop, do not wait
         try:
-            result = self._exporter.export(spans)
+            result = self.exporter.export(spans)
         except Exception as error:  # reported below, never raised
             self._problem.message = f"{type(error).__name__}: {error}"
             result = SpanExportResult.FAILURE
         self._report(result, len(spans))
         return result
 
-    @property
-    def dropped(self) -> int:
-        """Spans lost so far: in failed batches, or dropped from a full queue."""
-        return self._failed_spans + self._overflow.dropped
-
     def _report(self, result: SpanExportResult, batch_size: int) -> None:
         with self._lock:
             failing = result is SpanExportResult.FAILURE
             if failing:
-                self._failed_spans += batch_size
+                self.failed += batch_size
+            else:
+                self.delivered += batch_size
             if failing and not self._failing:
                 logger.warning(
                     "span export with %s is failing (%s); spans are dropped until "
                     "it recovers, and the service goes on",
-                    self._name,
+                    self.name,
                     self._problem.message or "no detail",
                 )
             elif self._failing and not failing:
                 logger.warning(
-                    "span export with %s has recovered; %d spans dropped so far",
-                    self._name,
-                    self.dropped,
+                    "span export with %s has recovered; %d spans of failed batches "
+                    "lost so far",
+                    self.name,
+                    self.failed,
                 )
             self._failing = failing
             if failing:
-                self._next_attempt = time.monotonic() + self._retry_interval_s
+                self._next_attempt = time.monotonic() + self.retry_interval_s
 
     def shutdown(self) -> None:
-        self._exporter.shutdown()
-        logging.getLogger(BATCH_PROCESSOR_LOGGER).removeFilter(self._overflow)
-        if self.dropped:
+        self.exporter.shutdown()
+        for name in exporter_loggers(self.exporter):
+            logging.getLogger(name).removeFilter(self._problem)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return bool(self.exporter.force_flush(timeout_millis))
+
+
+class ReportingBatchProcessor(SpanProcessor):
+    """The SDK's `BatchSpanProcessor` around a `ReportingSpanExporter`, counting the
+    spans that go in, so that at shutdown it can say how many never came out."""
+
+    def __init__(
+        self,
+        exporter: SpanExporter,
+        *,
+        max_queue_size: int | None = None,
+        retry_interval_s: float = RETRY_INTERVAL_S,
+    ) -> None:
+        self.reporter = ReportingSpanExporter(exporter, retry_interval_s)
+        self.batch: SpanProcessor = BatchSpanProcessor(
+            self.reporter, max_queue_size=max_queue_size
+        )
+        self.ended = 0
+        self._lock = threading.Lock()
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self.batch.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        # The batch processor takes only sampled spans: count what it takes.
+        if span.context is not None and span.context.trace_flags.sampled:
+            with self._lock:
+                self.ended += 1
+        self.batch.on_end(span)
+
+    @property
+    def lost(self) -> int:
+        """Spans ended but not delivered: exact once the processor is shut down
+        (before, spans still queued count too)."""
+        return self.ended - self.reporter.delivered
+
+    def shutdown(self) -> None:
+        self.batch.shutdown()  # exports what is queued, then shuts the exporter down
+        if self.lost:
             logger.warning(
-                "span export with %s dropped %d spans in all", self._name, self.dropped
+                "span export with %s lost %d of %d spans in all",
+                self.reporter.name,
+                self.lost,
+                self.ended,
             )
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return bool(self._exporter.force_flush(timeout_millis))
+        return self.batch.force_flush(timeout_millis)

@@ -1,39 +1,30 @@
-{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
-{%- macro subscriber(source) -%}
-@router.subscriber(
-{%- for argument in broker.subscriber %}
-    {{ argument | replace("SOURCE", source) }},
-{%- endfor %}
-)
-{%- endmacro -%}
-{%- set invoices_out = broker.publisher | replace("DESTINATION", "settings.invoices_topic") -%}
 """The pipeline: price each order, publish its invoice, and dispatch the invoice.
 
 One trace covers it all: `orders publish` -> `orders process` -> `invoices publish`
--> `invoices process`, linked through the `traceparent` header of each message.
+-> `invoices process`, linked through the `traceparent` header of each message. Where
+each message is read from and sent to is in topology.py.
 """
 
 import logging
-{% set broker_names = ([broker.router_class] + broker.extra_imports) | sort | join(", ") %}
-{%- if broker.faststream_imports %}
-from faststream import {{ broker.faststream_imports | join(", ") }}
-{%- endif %}
-from {{ broker.module }} import {{ broker_names }}
+
 from opentelemetry import trace
 
 from {{ cookiecutter.package_name }}.models import Invoice, Order, price
-{%- if cookiecutter.broker == "rabbit" %}
-from {{ cookiecutter.package_name }}.queues import work_queue
-{%- endif %}
-from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.topology import (
+    invoice_publisher,
+    invoices,
+    orders,
+    router,
+)
+
+# The app includes `router`, which holds these handlers once this module is imported.
+__all__ = ["dispatch_invoice", "price_order", "router"]
 
 logger = logging.getLogger(__name__)
-settings = Settings()
-router = {{ broker.router_class }}()
 
 
-{{ subscriber("settings.orders_topic") }}
-@router.publisher({{ invoices_out }})
+@orders
+@invoice_publisher
 async def price_order(order: Order) -> Invoice:
     """Price an order and publish the invoice (the return value) to INVOICES_TOPIC."""
     invoice = price(order)
@@ -50,7 +41,7 @@ async def price_order(order: Order) -> Invoice:
     return invoice
 
 
-{{ subscriber("settings.invoices_topic") }}
+@invoices
 async def dispatch_invoice(invoice: Invoice) -> None:
     """The end of the pipeline: hand the invoice over (here, to the log)."""
     trace.get_current_span().set_attribute("app.invoice.total", str(invoice.total))

@@ -1,13 +1,28 @@
-"""Log lines that carry the current trace and span ids, so logs and traces join up."""
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+"""Log lines that carry the current trace and span ids, so logs and traces join up.
+
+FastStream's own lines about each message (`Received`, `Processed`, a handler's
+failure) go to the broker's logger, `BROKER_LOGGER`, and keep what FastStream's default
+format shows in them: {{ broker.log_fields | map("tojson") | join(", ") }}. FastStream
+logs them outside the message's span, so their trace id is 0; the message id joins
+them to the span (its `messaging.message.id`).
+"""
 
 import logging
 import sys
 
 from opentelemetry import trace
 
-LOG_FORMAT = (
-    "%(asctime)s %(levelname)s [%(name)s] "
-    "[trace_id=%(otelTraceID)s span_id=%(otelSpanID)s] %(message)s"
+TRACE_CONTEXT = "[trace_id=%(otelTraceID)s span_id=%(otelSpanID)s]"
+LOG_FORMAT = f"%(asctime)s %(levelname)s [%(name)s] {TRACE_CONTEXT} %(message)s"
+
+BROKER_LOGGER = "{{ cookiecutter.package_name }}.broker"
+# The fields FastStream gives each of its lines for this broker.
+FASTSTREAM_FIELDS = ({{ broker.log_fields | map("tojson") | join(", ") }})
+BROKER_LOG_FORMAT = (
+    f"%(asctime)s %(levelname)s [%(name)s] {TRACE_CONTEXT} "
+    + " | ".join(f"%({field})s" for field in FASTSTREAM_FIELDS)
+    + " - %(message)s"
 )
 
 
@@ -25,9 +40,28 @@ class TraceContextFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
-    """Send every logger's records to stderr with the trace context in each line."""
+class FastStreamFields(logging.Filter):
+    """Leaves FastStream's fields blank in lines that come without them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for field in FASTSTREAM_FIELDS:
+            record.__dict__.setdefault(field, "")
+        return True
+
+
+def stderr_handler(log_format: str, *filters: logging.Filter) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(TraceContextFilter())
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for extra in filters:
+        handler.addFilter(extra)
+    handler.setFormatter(logging.Formatter(log_format))
+    return handler
+
+
+def configure_logging(level: str) -> None:
+    """Send every logger's records to stderr with the trace context in each line,
+    and FastStream's with its fields too."""
+    logging.basicConfig(level=level, handlers=[stderr_handler(LOG_FORMAT)], force=True)
+    broker_logger = logging.getLogger(BROKER_LOGGER)
+    broker_logger.handlers = [stderr_handler(BROKER_LOG_FORMAT, FastStreamFields())]
+    broker_logger.propagate = False

@@ -11,6 +11,9 @@ where it waits for a person to look at it.
 
 from faststream.rabbit import RabbitBroker, RabbitQueue
 
+# Declared by RabbitMQ itself in every virtual host: nothing to create.
+EXCHANGE = "amq.direct"
+
 
 def queue_name(topic: str, group: str) -> str:
     return f"{group}.{topic}"

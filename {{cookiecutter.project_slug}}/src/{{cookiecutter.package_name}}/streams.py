@@ -1,7 +1,7 @@
 """Redis Streams housekeeping that FastStream leaves to the service, so that no order
 is lost between replicas:
 
-- a consumer group starts at the beginning of its stream (Kafka's `earliest`), so the
+- a consumer group starts at the beginning of its stream, so the
   orders sent before a replica ever ran are read too;
 - a replica that stops hands back what it read but did not handle: each such entry is
   added to the stream again, with the same fields (its `traceparent` too, so its trace

@@ -9,17 +9,9 @@ resource attributes, sampler, batch processor, exporter endpoint), which the SDK
 
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
-{% for line in [
-    "from faststream import BaseMiddleware, ContextRepo",
-    "from faststream.message import StreamMessage",
-    "from " ~ broker.middleware_module ~ " import " ~ broker.middleware_class,
-] | sort -%}
-{{ line }}
-{% endfor -%}
+from {{ broker.middleware_module }} import {{ broker.middleware_class }}
 from opentelemetry import trace
 from opentelemetry.sdk.resources import (
     SERVICE_NAME,
@@ -28,13 +20,11 @@ from opentelemetry.sdk.resources import (
     Resource,
 )
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from {{ cookiecutter.package_name }}.export_health import ReportingSpanExporter
+from {{ cookiecutter.package_name }}.export_health import ReportingBatchProcessor
 from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import (
     build_span_exporter,
 )
-from {{ cookiecutter.package_name }}.message_telemetry import MessageTelemetry
 from {{ cookiecutter.package_name }}.settings import (
     SERVICE_NAME as DEFAULT_SERVICE_NAME,
 )
@@ -65,56 +55,24 @@ def create_tracer_provider() -> TracerProvider:
     return TracerProvider(resource=build_resource())
 
 
-class ServiceTelemetryMiddleware({{ broker.middleware_class }}):
-    """FastStream's `{{ broker.middleware_class }}` (its tracer, metrics and span
-    attributes), handing each message to the faster `MessageTelemetry`."""
-
-    # FastStream types this as returning its own per-message class; ours has the
-    # same hooks and makes the same spans (see message_telemetry.py).
-    def __call__(  # type: ignore[override]
-        self, msg: Any | None, /, *, context: ContextRepo
-    ) -> MessageTelemetry:
-        return MessageTelemetry(
-            msg,
-            tracer=self._tracer,
-            metrics=self._metrics,
-            provider_factory=self._settings_provider_factory,
-            context=context,
-        )
-
-
-class Untraced(BaseMiddleware):
-    """Tracing off: a handler's `CurrentSpan` (FastStream's parameter) is a no-op
-    span, and nothing else happens (no context extracted, no attributes computed)."""
-
-    async def consume_scope(
-        self,
-        call_next: Callable[[StreamMessage[Any]], Awaitable[Any]],
-        msg: StreamMessage[Any],
-    ) -> Any:
-        with self.context.scope("span", trace.INVALID_SPAN):
-            return await call_next(msg)
-
-
-def telemetry_middleware(
-    tracer_provider: TracerProvider,
-) -> ServiceTelemetryMiddleware | type[Untraced]:
-    """FastStream's tracing middleware for this broker: a span per publish and per
-    message processed, with W3C `traceparent` carried in the message headers. With
-    OTEL_SDK_DISABLED=true, `Untraced` instead."""
-    if sdk_disabled():
-        return Untraced
-    return ServiceTelemetryMiddleware(tracer_provider=tracer_provider)
-
-
 def sdk_disabled() -> bool:
     return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
 
 
+def telemetry_middleware(
+    tracer_provider: TracerProvider,
+) -> {{ broker.middleware_class }} | None:
+    """FastStream's tracing middleware for this broker, as it ships: a span per
+    publish and per message processed, with W3C `traceparent` carried in the message
+    headers. None with OTEL_SDK_DISABLED=true: no per-message tracing work at all."""
+    if sdk_disabled():
+        return None
+    return {{ broker.middleware_class }}(tracer_provider=tracer_provider)
+
+
 # The batch processor's thread can wait a few hundred milliseconds for the GIL while
-# the event loop is busy (docs/performance.md in the template); at a few thousand
-# spans a second the SDK's 2048-span queue then overflows. 8192 spans (about 23 MB
-# when full) hold two seconds of that.
+# the event loop is busy; at a few thousand spans a second the SDK's 2048-span queue
+# then overflows. 8192 spans (about 23 MB when full) hold two seconds of that.
 SPAN_QUEUE_SIZE = 8192
 
 
@@ -131,9 +89,7 @@ def start_exporting(tracer_provider: TracerProvider) -> None:
         return
     exporter = build_span_exporter()
     tracer_provider.add_span_processor(
-        BatchSpanProcessor(
-            ReportingSpanExporter(exporter), max_queue_size=span_queue_size()
-        )
+        ReportingBatchProcessor(exporter, max_queue_size=span_queue_size())
     )
     trace.set_tracer_provider(tracer_provider)
     logger.info("exporting spans with %s", type(exporter).__name__)

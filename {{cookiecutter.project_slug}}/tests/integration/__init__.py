@@ -1,0 +1,1 @@
+"""Tests against the real broker at BROKER_URL (`pytest -m integration`)."""

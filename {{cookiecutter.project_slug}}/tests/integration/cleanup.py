@@ -13,7 +13,7 @@ from {{ cookiecutter.package_name }}.queues import (
 )
 {%- elif cookiecutter.broker == "redis" %}
 
-from {{ cookiecutter.package_name }}.handlers import settings
+from {{ cookiecutter.package_name }}.topology import settings
 {%- endif %}
 
 

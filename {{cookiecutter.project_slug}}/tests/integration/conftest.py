@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 from {{ broker.module }} import {{ broker.broker_class }}, {{ broker.test_broker }}
 
-from {{ cookiecutter.package_name }}.handlers import settings
+from {{ cookiecutter.package_name }}.topology import settings
 from tests.integration.cleanup import remove_destinations
 
 DEFAULT_PORT = {{ broker.default_port }}

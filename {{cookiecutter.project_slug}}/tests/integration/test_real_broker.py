@@ -1,6 +1,4 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
-{#- Exploded, one argument a line: RabbitMQ names its exchange too. #}
-{%- set publish_orders = broker.publisher | replace("DESTINATION", "settings.orders_topic") | replace(", ", ",\n        ") -%}
 """The pipeline on the real broker at BROKER_URL, with its real client: consumer groups,
 acknowledgements and headers as in production.
 
@@ -20,10 +18,11 @@ from opentelemetry.trace import StatusCode
 from redis.asyncio import Redis
 {%- endif %}
 
-from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, settings
+from {{ cookiecutter.package_name }}.handlers import dispatch_invoice
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import dead_letter_queue
 {%- endif %}
+from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (
     INVOICES,
@@ -36,7 +35,7 @@ from tests.spans import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-# Generous: a Kafka consumer group can take seconds to form on first use.
+# Generous: joining a consumer group can take seconds on first use.
 DELIVERY_TIMEOUT = 60.0
 
 
@@ -103,7 +102,7 @@ async def test_an_order_crosses_the_real_broker_in_one_trace(
 
     await real_broker.publish(
         order_numbered(order_id),
-        {{ publish_orders }},
+        **address(settings.orders_topic),
     )
     trace = await wait_for_trace(spans, order_id, size=5)
 
@@ -126,12 +125,12 @@ async def test_a_malformed_order_is_an_error_span_settled_once(
 
     await real_broker.publish(
         MALFORMED_ORDER,
-        {{ publish_orders }},
+        **address(settings.orders_topic),
         correlation_id=bad_id,
     )
     await real_broker.publish(
         order_numbered(good_id),
-        {{ publish_orders }},
+        **address(settings.orders_topic),
     )
     failed = await wait_for_trace(spans, bad_id, size=3)
     priced = await wait_for_trace(spans, good_id, size=5)

@@ -1,6 +1,5 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
 {%- set kafka = cookiecutter.broker in ("kafka", "confluent") -%}
-{%- set publish_orders = broker.publisher | replace("DESTINATION", "ORDERS_TOPIC") | replace(", ", ",\n                        ") -%}
 """Replicas share the work: three instances of the service on one consumer group and
 a few hundred orders; each order is handled by exactly one replica, more than one
 replica does work, and every order's trace is whole.
@@ -24,13 +23,13 @@ from typing import Any
 
 import pytest
 from {{ broker.module }} import {{ broker.broker_class }}
+from {{ broker.middleware_module }} import {{ broker.middleware_class }}
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 
 from {{ cookiecutter.package_name }}.app import tracer_provider
-from {{ cookiecutter.package_name }}.handlers import settings
-from {{ cookiecutter.package_name }}.telemetry import telemetry_middleware
+from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.integration.cleanup import remove_destinations
 {%- if kafka %}
 from tests.integration.{{ cookiecutter.broker }}_partitions import create_topics
@@ -158,7 +157,10 @@ async def test_replicas_share_the_orders_and_handle_each_once(
     )
 {%- endif %}
     publisher = {{ broker.broker_class }}(
-        settings.broker_url, middlewares=[telemetry_middleware(tracer_provider)]
+        settings.broker_url,
+        middlewares=[
+            {{ broker.middleware_class }}(tracer_provider=tracer_provider),
+        ],
     )
     async with publisher:
         await publisher.start()
@@ -168,7 +170,7 @@ async def test_replicas_share_the_orders_and_handle_each_once(
                 for order_id in order_ids:
                     await publisher.publish(
                         {**ORDER, "order_id": order_id},
-                        {{ publish_orders }},
+                        **address(ORDERS_TOPIC),
 {%- if kafka %}
                         key=order_id.encode(),
 {%- endif %}

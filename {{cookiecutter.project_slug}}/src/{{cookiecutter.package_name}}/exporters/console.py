@@ -1,4 +1,6 @@
+{%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
 """Spans printed to stdout as JSON, one object per span: for local runs and demos."""
+{%- if broker.bytes_span_attributes %}
 
 import os
 import sys
@@ -9,7 +11,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 
 def to_json(span: ReadableSpan) -> str:
     """The span as the SDK prints it, except that bytes attribute values (FastStream
-    records Kafka message keys as bytes) are printed as text: the SDK's own formatter
+    records message keys as bytes) are printed as text: the SDK's own formatter
     fails on them and the span would be lost."""
     attributes = {
         key: value.decode(errors="backslashreplace")
@@ -38,3 +40,15 @@ def build_span_exporter() -> SpanExporter:
     # stdout is resolved now rather than when the SDK was imported, so redirection
     # applies.
     return ConsoleSpanExporter(out=sys.stdout, formatter=to_json)
+{%- else %}
+
+import sys
+
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
+
+
+def build_span_exporter() -> SpanExporter:
+    # stdout is resolved now rather than when the SDK was imported, so redirection
+    # applies.
+    return ConsoleSpanExporter(out=sys.stdout)
+{%- endif %}

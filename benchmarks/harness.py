@@ -4,9 +4,9 @@ project's interpreter, in the project's directory:
     python harness.py serve --broker redis --package my_service --mode template ...
 
 Plain Python, no template: it uses only the generated project's public surface (the
-`<package>.app` module's `app` and `broker`, `<package>.handlers`' `router` and
-`settings`, the `OTEL_*` and settings variables), and what differs between brokers
-is the table below.
+`<package>.app` module's `app` and `broker`, `<package>.handlers.router`,
+`<package>.settings.Settings`, the `OTEL_*` and settings variables), and what differs
+between brokers is the table below.
 
 The service is started in this process and a stream of orders is fed to it from a
 second process (`python harness.py feed ...`, a plain client of the same broker): each
@@ -96,6 +96,11 @@ CLIENT_LOGGER = logging.getLogger("benchmark.client")
 CLIENT_LOGGER.setLevel(logging.WARNING)
 
 
+def service_settings(package: str) -> Any:
+    """The service's settings, read from the environment as the service reads them."""
+    return importlib.import_module(f"{package}.settings").Settings()
+
+
 def broker_class(name: str) -> Any:
     broker = BROKERS[name]
     return getattr(importlib.import_module(broker.module), broker.broker_class)
@@ -152,7 +157,7 @@ def traceparents(orders: int, ratio: float, seed: int) -> list[str]:
 
 async def feed(arguments: argparse.Namespace) -> None:
     """Publish the stream from a plain, untraced client of the same broker."""
-    settings = importlib.import_module(f"{arguments.package}.handlers").settings
+    settings = service_settings(arguments.package)
     broker = BROKERS[arguments.broker]
     feeder = broker_class(arguments.broker)(settings.broker_url, logger=CLIENT_LOGGER)
     headers = traceparents(arguments.orders, arguments.ratio, arguments.seed)
@@ -176,7 +181,7 @@ async def clean_up(name: str, package: str) -> None:
     """Remove what the run left on the broker: RabbitMQ's durable queues (named as the
     generated `queues.py` names them) and Redis' streams. Kafka's topics go with the
     benchmark's Tansu broker; core NATS and MQTT at QoS 0 keep nothing."""
-    settings = importlib.import_module(f"{package}.handlers").settings
+    settings = service_settings(package)
     topics = [settings.orders_topic, settings.invoices_topic]
     if name == "rabbit":
         import aio_pika
@@ -219,7 +224,7 @@ def documented_app(name: str, package: str) -> tuple[FastStream, Any, Any]:
         broker.middleware_class,
     )
     service = broker_class(name)(
-        handlers.settings.broker_url,
+        service_settings(package).broker_url,
         middlewares=(middleware(tracer_provider=tracer_provider),),
     )
     service.include_router(handlers.router)

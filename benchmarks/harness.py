@@ -243,21 +243,23 @@ async def serve(arguments: argparse.Namespace, launched: float) -> dict[str, Any
     broker.add_middleware(progress.middleware)
     # The service first, then the stream: FastStream starts the subscribers before
     # the publishers, and an order handled in between could not publish its invoice.
-    await app.start()
-    ready = time.time() - launched
-    feeder = await asyncio.create_subprocess_exec(
-        *[sys.executable, __file__, "feed", "--broker", arguments.broker],
-        *["--package", arguments.package, "--orders", str(arguments.orders)],
-        *["--seed", str(arguments.seed), "--ratio", str(arguments.ratio)],
-    )
-    waiting = asyncio.ensure_future(progress.done.wait())
-    await asyncio.wait([waiting], timeout=60 + arguments.orders / 20)
-    waiting.cancel()
-    await feeder.wait()
-    await app.stop()
-    if provider is not None:  # the generated app flushes its own when it stops
-        provider.shutdown()
-    await clean_up(arguments.broker, arguments.package)
+    try:
+        await app.start()
+        ready = time.time() - launched
+        feeder = await asyncio.create_subprocess_exec(
+            *[sys.executable, __file__, "feed", "--broker", arguments.broker],
+            *["--package", arguments.package, "--orders", str(arguments.orders)],
+            *["--seed", str(arguments.seed), "--ratio", str(arguments.ratio)],
+        )
+        waiting = asyncio.ensure_future(progress.done.wait())
+        await asyncio.wait([waiting], timeout=60 + arguments.orders / 20)
+        waiting.cancel()
+        await feeder.wait()
+        await app.stop()
+        if provider is not None:  # the generated app flushes its own when it stops
+            provider.shutdown()
+    finally:
+        await clean_up(arguments.broker, arguments.package)
     seconds = max(progress.last - progress.first, 1e-9)
     orders = progress.handled / 2
     headers = traceparents(arguments.orders, arguments.ratio, arguments.seed)

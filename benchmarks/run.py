@@ -28,6 +28,7 @@ import os
 import random
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -256,9 +257,10 @@ def benchmark(
         turn = number % len(modes)
         for mode in modes[turn:] + modes[:turn]:
             project = projects[mode.python]
-            runs[mode.name].append(
-                measure(project, broker, url, mode, orders, receiver)
-            )
+            run = measure(project, broker, url, mode, orders, receiver)
+            runs[mode.name].append(run)
+            # As it goes, on stderr: a long run interrupted still tells something.
+            print(f"{broker} {mode.name} round {number + 1}: {run}", file=sys.stderr)
     return {name: summarize(mode_runs) for name, mode_runs in runs.items()}
 
 

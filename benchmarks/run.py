@@ -15,7 +15,7 @@ them. The modes, each round in a fresh process, alternating:
   page shows (its middleware, `TracerProvider(resource=...)`,
   `BatchSpanProcessor(OTLPSpanExporter(...))`, the default event loop);
 - `--variant`: the template mode with a candidate default changed (`uvloop`,
-  `py3.12`, `delay=MS`, `batch=N`, `queue=N`; joined with `+`).
+  `py3.12`, `delay=MS`, `batch=N`, `queue=N`, `log=LEVEL`; joined with `+`).
 
 Prints figures, not a verdict: they depend on the machine and on what else it runs.
 """
@@ -55,6 +55,7 @@ RECEIVER = Path(__file__).with_name("otlp_receiver.py")
 # Spans the service records per sampled order: the order arrives with its context,
 # so `orders process`, `invoices publish`, `invoices process`.
 SPANS_PER_ORDER = 3
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 # The batch processor's variables, by the names `--variant` gives them.
 BSP_VARIABLES = {
     "delay": "OTEL_BSP_SCHEDULE_DELAY",
@@ -94,7 +95,8 @@ MODES = [
 
 def variant(spec: str) -> Mode:
     """The template mode with the candidate defaults `spec` names, joined by `+`:
-    `uvloop`, `py3.12`, `delay=1000`, `batch=2048`, `queue=2048`."""
+    `uvloop`, `py3.12`, `delay=1000`, `batch=2048`, `queue=2048`, `log=warning` (the
+    service's LOG_LEVEL)."""
     mode = Mode(f"template[{spec}]")
     for atom in spec.split("+"):
         name, _, value = atom.partition("=")
@@ -105,8 +107,13 @@ def variant(spec: str) -> Mode:
         elif name in BSP_VARIABLES and value.isdigit():
             environment = {**mode.environment, BSP_VARIABLES[name]: value}
             mode = replace(mode, environment=environment)
+        elif name == "log" and value.upper() in LOG_LEVELS:
+            environment = {**mode.environment, "LOG_LEVEL": value.upper()}
+            mode = replace(mode, environment=environment)
         else:
-            known = ", ".join(["uvloop", "py3.X", *(f"{v}=N" for v in BSP_VARIABLES)])
+            known = ", ".join(
+                ["uvloop", "py3.X", *(f"{v}=N" for v in BSP_VARIABLES), "log=LEVEL"]
+            )
             msg = f"unknown variant {atom!r} in {spec!r}; use {known}, joined by +"
             raise argparse.ArgumentTypeError(msg)
     return mode
@@ -342,7 +349,7 @@ def main() -> None:
         action="append",
         default=[],
         help="the template mode with candidate defaults: uvloop, py3.12, delay=MS, "
-        "batch=N, queue=N, joined by + (repeat for more)",
+        "batch=N, queue=N, log=LEVEL, joined by + (repeat for more)",
     )
     arguments = parser.parse_args()
     brokers = [name.strip() for name in arguments.brokers.split(",") if name.strip()]

@@ -4,7 +4,8 @@ present, and the service's exporter aimed at a receiver the backend really has (
 at an OpenTelemetry Collector whose pipeline is whole and ends in the backend).
 
 No container engine runs here, so what each image listens on comes from the images'
-own documentation (and, for Tempo, from the configuration the stack mounts)."""
+own documentation (and, for Tempo and the OpenTelemetry Collector, from the
+configuration the stack mounts)."""
 
 from __future__ import annotations
 
@@ -219,3 +220,30 @@ def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
     assert "without a login: for local use only" in stack_file
     readme = " ".join((project / "README.md").read_text().split())
     assert "Grafana (anonymous admin access, for local use only)" in readme
+
+
+def test_a_collector_pipeline_that_does_not_add_up_is_caught(cookies: Any) -> None:
+    project = bake(cookies, "nats", "jaeger", "zipkin")
+    config = mounted_config(load_stack(project)["otel-collector"])
+    assert pipeline_errors(config) == []
+    traces = config["service"]["pipelines"]["traces"]
+
+    unused = {
+        **config,
+        "service": {
+            **config["service"],
+            "pipelines": {"traces": {**traces, "receivers": ["otlp"]}},
+        },
+    }
+    assert pipeline_errors(unused) == ["receivers defined but unused: jaeger"]
+
+    undefined = {
+        **config,
+        "service": {
+            **config["service"],
+            "pipelines": {"traces": {**traces, "exporters": ["zipkin", "otlp_grpc"]}},
+        },
+    }
+    assert pipeline_errors(undefined) == [
+        "pipeline traces uses undefined exporters: otlp_grpc"
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,14 @@ METRICS_PATH = "/metrics"
 Bake = Callable[[str, str], Path]
 
 # Each broker with an exporter, every exporter used at least once.
-PROJECTS = [
-    pytest.param(broker, EXPORTERS[i % len(EXPORTERS)], id=broker)
-    for i, broker in enumerate(BROKERS)
-]
+PROJECTS = [(broker, EXPORTERS[i % len(EXPORTERS)]) for i, broker in enumerate(BROKERS)]
+
+
+@dataclass(frozen=True)
+class Baked:
+    broker: str
+    exporter: str
+    path: Path
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +46,20 @@ def bake(cookies_session: Any) -> Bake:
     """Bakes a project for a broker and exporter once per test process."""
 
     @cache
-    def baked(broker: str, exporter: str) -> Path:
+    def bake_once(broker: str, exporter: str) -> Path:
         result = cookies_session.bake(
             extra_context={"broker": broker, "exporter": exporter, "backend": "none"}
         )
         assert result.exit_code == 0, result.exception
         return Path(result.project_path)
 
-    return baked
+    return bake_once
+
+
+@pytest.fixture(params=PROJECTS, ids=[broker for broker, _ in PROJECTS])
+def baked(request: pytest.FixtureRequest, bake: Bake) -> Baked:
+    broker, exporter = request.param
+    return Baked(broker, exporter, bake(broker, exporter))
 
 
 def settings_variables(project: Path) -> set[str]:
@@ -79,11 +90,8 @@ def port_number(container: dict[str, Any], port: int | str) -> int:
     return int(number)
 
 
-@pytest.mark.parametrize(("broker", "exporter"), PROJECTS)
-def test_manifests_are_valid_for_current_kubernetes(
-    bake: Bake, broker: str, exporter: str
-) -> None:
-    project = bake(broker, exporter)
+def test_manifests_are_valid_for_current_kubernetes(baked: Baked) -> None:
+    project = baked.path
     manifests = load_manifests(project)
 
     # The kustomization lists every manifest there is.
@@ -102,11 +110,20 @@ def test_manifests_are_valid_for_current_kubernetes(
         kubernetes_validate(version, manifests.files)
 
 
-@pytest.mark.parametrize(("broker", "exporter"), PROJECTS)
+def test_a_misspelt_field_fails_validation(bake: Bake, tmp_path: Path) -> None:
+    deployment = load_manifests(bake("kafka", "otlp-grpc"))["Deployment"]
+    deployment["spec"]["template"]["spec"]["terminationGracePeriod"] = 45
+    broken = tmp_path / "deployment.yaml"
+    broken.write_text(yaml.safe_dump(deployment))
+
+    with pytest.raises(AssertionError, match="'terminationGracePeriod' was unexpected"):
+        kubernetes_validate(KUBERNETES_VERSIONS[-1], [broken])
+
+
 def test_settings_come_from_the_config_map_and_credentials_from_a_secret(
-    bake: Bake, broker: str, exporter: str
+    baked: Baked,
 ) -> None:
-    project = bake(broker, exporter)
+    project = baked.path
     manifests = load_manifests(project)
     settings = manifests["ConfigMap"]["data"]
     container = manifests.container
@@ -121,10 +138,10 @@ def test_settings_come_from_the_config_map_and_credentials_from_a_secret(
     assert settings["CONSUMER_GROUP"] == project.name
     assert settings["OTEL_SERVICE_NAME"] == project.name
     # The exporter's own variables, aimed at a collector in the cluster.
-    endpoint = exporter_endpoint(exporter, settings)
-    assert (endpoint is None) == (exporter == "console")
+    endpoint = exporter_endpoint(baked.exporter, settings)
+    assert (endpoint is None) == (baked.exporter == "console")
     assert endpoint is None or endpoint.host == "otel-collector"
-    table = BROKER_TABLE[broker]
+    table = BROKER_TABLE[baked.broker]
     assert str(table["compose_service"]) in settings["BROKER_URL"]
 
     # No credential is shipped: the pod takes them from a Secret the user creates,
@@ -141,11 +158,8 @@ def test_settings_come_from_the_config_map_and_credentials_from_a_secret(
     assert f"kubectl create secret generic {secret_name}" in readme
 
 
-@pytest.mark.parametrize(("broker", "exporter"), PROJECTS)
-def test_spans_carry_the_pod_and_node_names(
-    bake: Bake, broker: str, exporter: str
-) -> None:
-    container = load_manifests(bake(broker, exporter)).container
+def test_spans_carry_the_pod_and_node_names(baked: Baked) -> None:
+    container = load_manifests(baked.path).container
 
     env = container["env"]
     names = [variable["name"] for variable in env]
@@ -235,11 +249,8 @@ def test_the_grace_period_outlasts_the_drain(bake: Bake) -> None:
     assert grace > int(stop_grace[:-1])
 
 
-@pytest.mark.parametrize(("broker", "exporter"), PROJECTS)
-def test_autoscaling_stays_within_what_the_broker_shares_out(
-    bake: Bake, broker: str, exporter: str
-) -> None:
-    project = bake(broker, exporter)
+def test_autoscaling_stays_within_what_the_broker_shares_out(baked: Baked) -> None:
+    project = baked.path
     manifests = load_manifests(project)
     deployment = manifests["Deployment"]
     hpa = manifests["HorizontalPodAutoscaler"]["spec"]
@@ -249,11 +260,11 @@ def test_autoscaling_stays_within_what_the_broker_shares_out(
         "kind": "Deployment",
         "name": deployment["metadata"]["name"],
     }
-    assert hpa["maxReplicas"] == BROKER_TABLE[broker]["max_replicas"]
+    assert hpa["maxReplicas"] == BROKER_TABLE[baked.broker]["max_replicas"]
     assert 2 <= hpa["minReplicas"] < hpa["maxReplicas"]
     # The autoscaler owns the replica count.
     assert "replicas" not in deployment["spec"]
-    if broker in ("kafka", "confluent"):
+    if baked.broker in ("kafka", "confluent"):
         # One replica per partition: the most a consumer group can give work to.
         kafka = yaml.safe_load((project / "compose" / "kafka.yaml").read_text())
         partitions = kafka["services"]["kafka"]["environment"]["KAFKA_NUM_PARTITIONS"]
@@ -269,4 +280,4 @@ def test_autoscaling_stays_within_what_the_broker_shares_out(
     assert manifests["Service"]["spec"]["selector"] == selector
     # The README explains the ceiling for this broker.
     readme = " ".join((project / "README.md").read_text().split())
-    assert str(BROKER_TABLE[broker]["autoscaling"]) in readme
+    assert str(BROKER_TABLE[baked.broker]["autoscaling"]) in readme

@@ -1,8 +1,10 @@
 """Delete the files of the options that were not chosen.
 
 Each exporter lives in whole files (its factory module and its test), and so does
-each broker's and each backend's part of the compose stack; the generated project
-keeps only the chosen ones, so it reads as if written for them alone.
+each broker's and each backend's part of the compose stack, and so does the
+OpenTelemetry Collector that carries spans to a backend that cannot receive the
+exporter's format; the generated project keeps only the chosen ones, so it reads as
+if written for them alone.
 """
 
 from __future__ import annotations
@@ -40,6 +42,18 @@ def backend_files(project: Path, backend: str) -> list[Path]:
     return [compose / f"{backend}.yaml"]
 
 
+def collector_files(project: Path) -> list[Path]:
+    """The OpenTelemetry Collector between an exporter and a backend that cannot
+    receive it: its compose service and its configuration."""
+    compose = project / "compose"
+    return [compose / "otel-collector.yaml", compose / "otel-collector"]
+
+
+def needs_collector(answers: dict[str, Any]) -> bool:
+    backend = answers["_backends"][answers["backend"]]
+    return answers["exporter"] in backend["collector_for"]
+
+
 def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
     package = str(answers["package_name"])
     exporters = answers["_exporters"]
@@ -72,6 +86,7 @@ def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
             if backend != answers["backend"]
             for path in backend_files(project, backend)
         ),
+        *([] if needs_collector(answers) else collector_files(project)),
     ]
 
 

@@ -72,23 +72,15 @@ SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 MAX_PACKAGE_LENGTH = 40
 
 # (exporter, backend) pairs that cannot deliver spans, with what to choose instead.
+# (Exporters a backend cannot receive reach it through an OpenTelemetry Collector:
+# `collector_for` in the `_backends` table.)
 REFUSED_COMBINATIONS: dict[tuple[str, str], str] = {
-    **{
-        ("console", backend): (
-            f"exporter 'console' prints spans to stdout, so backend '{backend}' would "
-            "receive nothing. Choose backend 'none', or an exporter that sends spans "
-            "(otlp-grpc, otlp-http)."
-        )
-        for backend in ("jaeger", "zipkin", "tempo")
-    },
-    **{
-        (exporter, "zipkin"): (
-            f"Zipkin only accepts its own span format, not what exporter '{exporter}' "
-            "sends. Choose exporter 'zipkin' for backend 'zipkin', or keep "
-            f"'{exporter}' with backend 'jaeger' or 'tempo'."
-        )
-        for exporter in ("otlp-grpc", "otlp-http", "jaeger")
-    },
+    ("console", backend): (
+        f"exporter 'console' prints spans to stdout, so backend '{backend}' would "
+        "receive nothing. Choose backend 'none', or an exporter that sends spans "
+        "(otlp-grpc, otlp-http)."
+    )
+    for backend in ("jaeger", "zipkin", "tempo")
 }
 
 

@@ -92,3 +92,60 @@ def exporter_endpoint(exporter: str, environment: dict[str, str]) -> Endpoint | 
     path = "/v1/traces" if exporter == "otlp-http" else url.path
     protocol = "zipkin-json" if exporter == "zipkin" else exporter
     return Endpoint(protocol, url.hostname, url.port, path)
+
+
+# What each receiver of the collector's configuration format (which Tempo's
+# distributor shares) takes, and where: (receiver type, protocol key or None) ->
+# (what the exporter speaks, the path it posts to).
+RECEIVER_PROTOCOLS = {
+    ("otlp", "grpc"): ("otlp-grpc", ""),
+    ("otlp", "http"): ("otlp-http", "/v1/traces"),
+    ("jaeger", "thrift_compact"): ("jaeger-thrift-compact", ""),
+    ("zipkin", None): ("zipkin-json", "/api/v2/spans"),
+}
+
+
+def listening_port(endpoint: str) -> int:
+    host, number = endpoint.rsplit(":", 1)
+    assert host == "0.0.0.0", f"{endpoint}: other containers could not reach it"
+    return int(number)
+
+
+def receiver_endpoints(receivers: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """(protocol, port, path) of each receiver in a collector-style `receivers:`
+    block; every receiver and protocol in it must be one of RECEIVER_PROTOCOLS."""
+    found = []
+    for receiver_id, spec in receivers.items():
+        kind = receiver_id.split("/", 1)[0]
+        protocols = spec.get("protocols") if spec else None
+        listed = protocols.items() if protocols else [(None, spec)]
+        for protocol, settings in listed:
+            speaks, path = RECEIVER_PROTOCOLS[(kind, protocol)]
+            found.append((speaks, listening_port(settings["endpoint"]), path))
+    return found
+
+
+def pipeline_errors(config: dict[str, Any]) -> list[str]:
+    """What is wrong with an OpenTelemetry Collector configuration's wiring: a
+    pipeline naming a component that is not defined, or a defined component (or
+    extension) that nothing uses."""
+    errors = []
+    service = config["service"]
+    for kind in ("receivers", "processors", "exporters"):
+        defined = set(config.get(kind) or {})
+        used = set()
+        for name, pipeline in service["pipelines"].items():
+            for component in pipeline.get(kind, []):
+                used.add(component)
+                if component not in defined:
+                    errors.append(f"pipeline {name} uses undefined {kind}: {component}")
+        errors += [f"{kind} defined but unused: {c}" for c in sorted(defined - used)]
+    for name, pipeline in service["pipelines"].items():
+        if not pipeline.get("receivers") or not pipeline.get("exporters"):
+            errors.append(f"pipeline {name} needs receivers and exporters")
+    extensions = set(config.get("extensions") or {})
+    if extensions != set(service.get("extensions", [])):
+        errors.append(
+            f"extensions defined {extensions}, enabled {service['extensions']}"
+        )
+    return errors

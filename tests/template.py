@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
@@ -18,6 +19,7 @@ BACKENDS: list[str] = CONTEXT["backend"]
 PYTHON_VERSIONS: list[str] = CONTEXT["python_version"]
 BROKER_TABLE: dict[str, dict[str, object]] = CONTEXT["_brokers"]
 EXPORTER_TABLE: dict[str, dict[str, object]] = CONTEXT["_exporters"]
+BACKEND_TABLE: dict[str, dict[str, Any]] = CONTEXT["_backends"]
 
 
 def load_hook(name: str) -> ModuleType:

@@ -46,11 +46,6 @@ from tests.template import CONTEXT
             id="console-with-a-backend",
         ),
         pytest.param(
-            ["exporter=otlp-http", "backend=zipkin"],
-            "Zipkin only accepts its own span format",
-            id="otlp-to-zipkin",
-        ),
-        pytest.param(
             ["description={{ 7*7 }}"],
             "description '{{ 7*7 }}' contains '{{', which cookiecutter reads as "
             "Jinja template syntax (it became '49')",

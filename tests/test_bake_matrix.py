@@ -162,6 +162,8 @@ def test_the_matrix_covers_every_choice() -> None:
     assert {c[1] for c in accepted} == set(EXPORTERS)
     assert {c[2] for c in accepted} == set(BACKENDS)
     assert len(all_combinations()) == 6 * 5 * 4
+    # Only console with a backend is refused: 6 brokers x 3 backends.
+    assert len(accepted) == 120 - 18
 
 
 def test_generated_workflows_are_valid_github_actions(tmp_path: Path) -> None:

@@ -1,20 +1,31 @@
 """The compose stack of every accepted combination: valid against the Compose
 Specification, pinned, healthy before use, local-only, its mounted configuration
-present, and the service's exporter aimed at a receiver the backend really has.
+present, and the service's exporter aimed at a receiver the backend really has (or
+at an OpenTelemetry Collector whose pipeline is whole and ends in the backend).
 
 No container engine runs here, so what each image listens on comes from the images'
-own documentation (and, for Tempo, from the configuration the stack mounts)."""
+own documentation (and, for Tempo and the OpenTelemetry Collector, from the
+configuration the stack mounts)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-from tests.compose import Endpoint, Service, exporter_endpoint, load_stack
-from tests.template import BROKER_TABLE, all_combinations, refusal
+from tests.compose import (
+    Endpoint,
+    Service,
+    exporter_endpoint,
+    listening_port,
+    load_stack,
+    pipeline_errors,
+    receiver_endpoints,
+)
+from tests.template import BACKEND_TABLE, BROKER_TABLE, all_combinations, refusal
 
 ACCEPTED = [
     pytest.param(broker, exporter, backend, id=f"{broker}-{exporter}-{backend}")
@@ -32,6 +43,7 @@ DOCUMENTED_RECEIVERS = {
     ],
     "openzipkin/zipkin": [("zipkin-json", 9411, "/api/v2/spans")],
 }
+COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib"
 # Images whose Dockerfile declares a HEALTHCHECK of its own.
 IMAGES_WITH_HEALTHCHECK = {"openzipkin/zipkin"}
 
@@ -40,34 +52,30 @@ def image_name(service: Service) -> str:
     return str(service.spec["image"]).rsplit(":", 1)[0]
 
 
-def tempo_receivers(service: Service) -> list[tuple[str, int, str]]:
-    """Tempo's receivers, read from the configuration the stack mounts for it."""
-    (config_flag,) = [a for a in service.spec["command"] if a.startswith("-config")]
+def mounted_config(service: Service) -> dict[str, Any]:
+    """The configuration file named by the service's `-config`/`--config` flag, read
+    from what the stack mounts there."""
+    (config_flag,) = [a for a in service.spec["command"] if "-config" in a]
     config_path = config_flag.split("=", 1)[1]
     (source,) = [s for s, target, _ in service.mounts() if target == config_path]
-    receivers = yaml.safe_load(source.read_text())["distributor"]["receivers"]
+    return dict(yaml.safe_load(source.read_text()))
 
-    def port(endpoint: str) -> int:
-        host, number = endpoint.rsplit(":", 1)
-        assert host == "0.0.0.0", f"{endpoint}: other containers could not reach it"
-        return int(number)
 
-    otlp = receivers["otlp"]["protocols"]
-    return [
-        ("otlp-grpc", port(otlp["grpc"]["endpoint"]), ""),
-        ("otlp-http", port(otlp["http"]["endpoint"]), "/v1/traces"),
-        ("zipkin-json", port(receivers["zipkin"]["endpoint"]), "/api/v2/spans"),
-        (
-            "jaeger-thrift-compact",
-            port(receivers["jaeger"]["protocols"]["thrift_compact"]["endpoint"]),
-            "",
-        ),
-    ]
+def tempo_receivers(service: Service) -> list[tuple[str, int, str]]:
+    """Tempo's receivers, read from the configuration the stack mounts for it."""
+    return receiver_endpoints(mounted_config(service)["distributor"]["receivers"])
+
+
+def collector_receivers(service: Service) -> list[tuple[str, int, str]]:
+    """The OpenTelemetry Collector's receivers, from its mounted configuration."""
+    return receiver_endpoints(mounted_config(service)["receivers"])
 
 
 def receivers(service: Service) -> set[Endpoint]:
     if image_name(service) == "grafana/tempo":
         listed = tempo_receivers(service)
+    elif image_name(service) == COLLECTOR_IMAGE:
+        listed = collector_receivers(service)
     else:
         listed = DOCUMENTED_RECEIVERS[image_name(service)]
     return {
@@ -90,8 +98,12 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     app = stack["app"]
     table = BROKER_TABLE[broker]
 
-    # Only the chosen broker and backend, and the service built from the Dockerfile.
-    expected = {"app", str(table["compose_service"])}
+    # Only the chosen broker and backend (with a collector in front of it if it
+    # cannot receive the exporter's format), and the service built from the
+    # Dockerfile.
+    via_collector = exporter in BACKEND_TABLE[backend]["collector_for"]
+    collector = {"otel-collector", "otel-collector-health"} if via_collector else set()
+    expected = {"app", str(table["compose_service"])} | collector
     expected |= {"tempo": {"tempo", "grafana"}, "none": set()}.get(backend, {backend})
     assert set(stack) == expected
     assert app.spec["build"] == "."
@@ -118,7 +130,11 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
                     or image_name(target) in IMAGES_WITH_HEALTHCHECK
                 ), f"{service.name} waits on {dependency}'s health; it has no check"
 
-    assert set(app.spec["depends_on"]) == expected - {"app", "grafana"}
+    assert set(app.spec["depends_on"]) == expected - {
+        "app",
+        "grafana",
+        "otel-collector",
+    }
     # `--scale app=3` works: no fixed name, no published port to clash over.
     assert not {"container_name", "ports"} & set(app.spec)
 
@@ -145,10 +161,46 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
         assert endpoint.host == "host.docker.internal"
         assert "host.docker.internal:host-gateway" in app.spec["extra_hosts"]
     else:
+        assert endpoint.host == ("otel-collector" if via_collector else backend)
         assert endpoint in receivers(stack[endpoint.host]), (
             f"{exporter} sends to {endpoint}; {endpoint.host} receives "
             f"{sorted(map(str, receivers(stack[endpoint.host])))}"
         )
+    if via_collector:
+        check_collector(stack, backend)
+
+
+def check_collector(stack: dict[str, Service], backend: str) -> None:
+    """The collector's pipeline is whole, each receiver reachable where it listens,
+    its exporter aimed at a receiver the backend has, and its health answered where
+    the health container asks."""
+    collector = stack["otel-collector"]
+    config = mounted_config(collector)
+    assert pipeline_errors(config) == []
+
+    published = {
+        str(port).rsplit(":", 1)[1].removesuffix("/udp")
+        for port in collector.spec["ports"]
+    }
+    for _, port, _ in collector_receivers(collector):
+        assert str(port) in published, f"receiver port {port} is not published"
+
+    (exporter_id,) = config["exporters"]
+    assert exporter_id.split("/", 1)[0] == "zipkin"
+    url = urlsplit(config["exporters"][exporter_id]["endpoint"])
+    assert url.hostname is not None
+    assert url.port is not None
+    sent = Endpoint("zipkin-json", url.hostname, url.port, url.path)
+    assert sent.host == backend
+    assert sent in receivers(stack[backend]), f"the collector sends to {sent}"
+
+    health = config["extensions"]["health_check"]["endpoint"]
+    check = stack["otel-collector-health"].spec["healthcheck"]["test"]
+    assert check[0] == "CMD"
+    assert f"http://otel-collector:{listening_port(health)}/" in check
+    assert stack["otel-collector-health"].spec["depends_on"] == {
+        "otel-collector": {"condition": "service_started"}
+    }
 
 
 def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
@@ -168,3 +220,30 @@ def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
     assert "without a login: for local use only" in stack_file
     readme = " ".join((project / "README.md").read_text().split())
     assert "Grafana (anonymous admin access, for local use only)" in readme
+
+
+def test_a_collector_pipeline_that_does_not_add_up_is_caught(cookies: Any) -> None:
+    project = bake(cookies, "nats", "jaeger", "zipkin")
+    config = mounted_config(load_stack(project)["otel-collector"])
+    assert pipeline_errors(config) == []
+    traces = config["service"]["pipelines"]["traces"]
+
+    unused = {
+        **config,
+        "service": {
+            **config["service"],
+            "pipelines": {"traces": {**traces, "receivers": ["otlp"]}},
+        },
+    }
+    assert pipeline_errors(unused) == ["receivers defined but unused: jaeger"]
+
+    undefined = {
+        **config,
+        "service": {
+            **config["service"],
+            "pipelines": {"traces": {**traces, "exporters": ["zipkin", "otlp_grpc"]}},
+        },
+    }
+    assert pipeline_errors(undefined) == [
+        "pipeline traces uses undefined exporters: otlp_grpc"
+    ]

@@ -21,6 +21,9 @@ def test_the_declared_sets_cover_every_choice() -> None:
     assert pairs == {(b, e) for b in BROKERS for e in EXPORTERS}
     assert {c.python_version for c in CHECKED} == set(PYTHON_VERSIONS)
     assert {c.backend for c in CHECKED} == set(BACKENDS)
+    assert {(c.exporter, c.backend) for c in CHECKED} == {
+        (e, b) for e in EXPORTERS for b in BACKENDS if refusal(e, b) is None
+    }
     assert {c.broker for c in INTEGRATION} == set(BROKERS)
     assert {c.exporter for c in INTEGRATION} == set(EXPORTERS)
     assert {c.python_version for c in INTEGRATION} == set(PYTHON_VERSIONS)

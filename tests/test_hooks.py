@@ -88,8 +88,7 @@ def test_supported_pythons_match_the_prompt_choices() -> None:
     [
         ("console", "jaeger", "backend 'none'"),
         ("console", "tempo", "backend 'none'"),
-        ("otlp-grpc", "zipkin", "exporter 'zipkin'"),
-        ("jaeger", "zipkin", "exporter 'zipkin'"),
+        ("console", "zipkin", "backend 'none'"),
     ],
 )
 def test_combinations_that_cannot_deliver_spans_are_refused(
@@ -109,6 +108,10 @@ def test_combinations_that_cannot_deliver_spans_are_refused(
         ("zipkin", "zipkin"),
         ("zipkin", "jaeger"),
         ("console", "none"),
+        # Through an OpenTelemetry Collector.
+        ("otlp-grpc", "zipkin"),
+        ("otlp-http", "zipkin"),
+        ("jaeger", "zipkin"),
     ],
 )
 def test_working_combinations_are_accepted(exporter: str, backend: str) -> None:
@@ -201,14 +204,49 @@ def test_main_reports_every_problem_on_stderr(
     assert all(line.startswith("ERROR: ") for line in lines)
 
 
-def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("exporter", "backend", "kept"),
+    [
+        pytest.param(
+            "zipkin",
+            "tempo",
+            [
+                "compose/grafana",
+                "compose/mosquitto.yaml",
+                "compose/tempo",
+                "compose/tempo.yaml",
+                "src/svc/exporters/zipkin.py",
+                "tests/http_receiver.py",
+                "tests/test_exporter_zipkin.py",
+            ],
+            id="direct",
+        ),
+        pytest.param(
+            "otlp-grpc",
+            "zipkin",
+            [
+                "compose/mosquitto.yaml",
+                "compose/otel-collector",
+                "compose/otel-collector.yaml",
+                "compose/zipkin.yaml",
+                "src/svc/exporters/otlp_grpc.py",
+                "tests/otlp_request.py",
+                "tests/test_exporter_otlp_grpc.py",
+            ],
+            id="through-a-collector",
+        ),
+    ],
+)
+def test_post_gen_keeps_only_the_chosen_options_files(
+    tmp_path: Path, exporter: str, backend: str, kept: list[str]
+) -> None:
     post_gen = load_hook("post_gen_project")
     answers = {
         **CONTEXT,
         "package_name": "svc",
         "broker": "mqtt",
-        "exporter": "zipkin",
-        "backend": "tempo",
+        "exporter": exporter,
+        "backend": backend,
     }
     every_option = [
         *(
@@ -226,6 +264,7 @@ def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
             for backend in CONTEXT["_backends"]
             for path in post_gen.backend_files(tmp_path, backend)
         ),
+        *post_gen.collector_files(tmp_path),
         *(
             tmp_path / support
             for spec in CONTEXT["_exporters"].values()
@@ -241,12 +280,4 @@ def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
     left = sorted(
         p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
     )
-    assert left == [
-        "compose/grafana",
-        "compose/mosquitto.yaml",
-        "compose/tempo",
-        "compose/tempo.yaml",
-        "src/svc/exporters/zipkin.py",
-        "tests/http_receiver.py",
-        "tests/test_exporter_zipkin.py",
-    ]
+    assert left == kept

@@ -20,10 +20,14 @@ SECRETS_ANYWHERE = [
     re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@:\"'<]+:[^\s/@\"'<]+@"),
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
 ]
-# A secret-named variable given a value other than a `<placeholder>`: in settings
-# files (commented out or not), and as a string literal in the service's code.
+# A secret-named variable given a value on its line, other than a `<placeholder>` or
+# a boolean (`automountServiceAccountToken: false` holds no token; `secretRef:` opens
+# a mapping): in settings files (commented out or not), and as a string literal in
+# the service's code.
 SECRET_SETTING = re.compile(
-    r"^[#\s-]*\w*(PASSWORD|SECRET|TOKEN|API_KEY)\w*\s*[=:]\s*(?!<)[^\s#]+", re.I | re.M
+    r"^[#\s-]*\w*(PASSWORD|SECRET|TOKEN|API_KEY)\w*[ \t]*[=:][ \t]*"
+    r"(?!<|(?:true|false)\b)[^\s#]+",
+    re.I | re.M,
 )
 SECRET_IN_CODE = re.compile(r"\w*(password|secret|token)\w*\s*=\s*[\"'][^\"']+", re.I)
 SECRET_VARIABLES = ("BROKER_USERNAME", "BROKER_PASSWORD")

@@ -5,7 +5,10 @@ import pytest
 from {{ broker.module }} import {{ broker.broker_class }}
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, price_order
+from {{ cookiecutter.package_name }}.handlers import (
+    dispatch_invoice,
+    price_order,
+)
 from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.messages import INVOICE, MALFORMED_ORDER, NOT_JSON, ORDER
 

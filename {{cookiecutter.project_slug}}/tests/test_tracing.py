@@ -10,7 +10,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.handlers import dispatch_invoice, price_order
+from {{ cookiecutter.package_name }}.handlers import (
+    dispatch_invoice,
+    price_order,
+)
 from {{ cookiecutter.package_name }}.logs import TraceContextFilter
 from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.log_records import RecordList

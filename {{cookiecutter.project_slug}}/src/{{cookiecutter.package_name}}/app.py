@@ -11,7 +11,10 @@ from redis.asyncio import Redis
 
 from {{ cookiecutter.package_name }}.failures import FailureLogging
 from {{ cookiecutter.package_name }}.handlers import router
-from {{ cookiecutter.package_name }}.logs import BROKER_LOGGER, configure_logging
+from {{ cookiecutter.package_name }}.logs import (
+    BROKER_LOGGER,
+    configure_logging,
+)
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import declare_dead_letter_queues
 {%- endif %}

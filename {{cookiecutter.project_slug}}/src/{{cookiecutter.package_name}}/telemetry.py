@@ -21,7 +21,9 @@ from opentelemetry.sdk.resources import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 
-from {{ cookiecutter.package_name }}.export_health import ReportingBatchProcessor
+from {{ cookiecutter.package_name }}.export_health import (
+    ReportingBatchProcessor,
+)
 from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import (
     build_span_exporter,
 )

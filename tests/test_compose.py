@@ -144,6 +144,10 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     elif backend == "none":
         assert endpoint.host == "host.docker.internal"
         assert "host.docker.internal:host-gateway" in app.spec["extra_hosts"]
+        # Only a default: .env or the shell may name another collector.
+        for variable, value in app.spec["environment"].items():
+            if variable.startswith("OTEL_"):
+                assert str(value).startswith(f"${{{variable}:-"), value
     else:
         assert endpoint in receivers(stack[endpoint.host]), (
             f"{exporter} sends to {endpoint}; {endpoint.host} receives "
@@ -168,3 +172,28 @@ def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
     assert "without a login: for local use only" in stack_file
     readme = " ".join((project / "README.md").read_text().split())
     assert "Grafana (anonymous admin access, for local use only)" in readme
+
+
+def test_tempo_reports_ready_and_streams_search(cookies: Any) -> None:
+    project = bake(cookies, "redis", "otlp-grpc", "tempo")
+    stack = load_stack(project)
+    tempo = stack["tempo"]
+
+    # The image's distroless `:debug` base has busybox under /busybox.
+    assert tempo.spec["healthcheck"]["test"] == [
+        "CMD", "/busybox/wget", "-q", "--spider", "http://localhost:3200/ready",
+    ]  # fmt: skip
+    assert stack["app"].spec["depends_on"]["tempo"] == {"condition": "service_healthy"}
+    assert stack["grafana"].spec["depends_on"]["tempo"] == {
+        "condition": "service_healthy"
+    }
+    (source,) = [s for s, target, _ in tempo.mounts() if target.endswith("tempo.yaml")]
+    assert yaml.safe_load(source.read_text())["stream_over_http_enabled"] is True
+
+
+def test_rabbitmq_is_healthy_once_its_client_port_is(cookies: Any) -> None:
+    stack = load_stack(bake(cookies, "rabbit", "otlp-grpc", "jaeger"))
+
+    check = stack["rabbitmq"].spec["healthcheck"]["test"]
+
+    assert check == ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"]

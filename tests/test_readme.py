@@ -32,7 +32,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 @pytest.mark.generated
 def test_the_generate_command_generates_and_runs_the_demo(tmp_path: Path) -> None:
-    generate_and_run = command("uvx cookiecutter")
+    generate_and_run = command("uvx cookiecutter --no-input")
     assert TEMPLATE_REFERENCE in generate_and_run
 
     result = subprocess.run(

@@ -1,4 +1,5 @@
-"""Delete the files of the options that were not chosen.
+"""Delete the files of the options that were not chosen, keep the answers, and say
+what to run next.
 
 Each exporter lives in whole files (its factory module and its test), and so does
 each broker's and each backend's part of the compose stack, and so does the
@@ -97,9 +98,43 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+# The answers, as a replay file: `cookiecutter --replay-file .cookiecutter.json`
+# regenerates the project without prompting and without any file outside it.
+ANSWERS_FILE = ".cookiecutter.json"
+
+
+def user_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """What was asked at the prompts: the tables and what cookiecutter or cruft add
+    (`_template`, `_output_dir`, ...) start with an underscore."""
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
+
+
+def write_answers(project: Path, answers: dict[str, Any]) -> None:
+    replay = {"cookiecutter": user_answers(answers)}
+    text = json.dumps(replay, indent=2, ensure_ascii=False)
+    (project / ANSWERS_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def next_steps(answers: dict[str, Any]) -> str:
+    slug, package = answers["project_slug"], answers["package_name"]
+    return "\n".join(
+        [
+            f"Created {slug}. Next:",
+            f"  cd {slug}",
+            "  git init                  # pre-commit and cruft need a repository",
+            "  uv sync                   # writes uv.lock: commit it",
+            "  uv run pytest",
+            f"  uv run python -m {package}.demo",
+            "README.md says more (https://docs.astral.sh/uv/ to install uv).",
+        ]
+    )
+
+
 def main(project: Path, answers: dict[str, Any]) -> int:
     for path in unchosen_files(project, answers):
         remove(path)
+    write_answers(project, answers)
+    print(next_steps(answers))
     return 0
 
 

@@ -15,7 +15,10 @@ import sys
 import unicodedata
 from typing import Any
 
-SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
+# Cookiecutter's own dependency, so there wherever a hook runs (cruft included).
+from slugify import slugify
+
+SUPPORTED_PYTHON = ("3.11", "3.12", "3.13")
 
 # Distributions the generated project depends on (or whose import names it uses):
 # a package of the same name would shadow them on sys.path.
@@ -65,7 +68,12 @@ REFUSED_CATEGORIES |= dict.fromkeys(("Zl", "Zp"), "a line break")
 # Each choice and the table that lists its valid values (one source of truth).
 CHOICE_TABLES = {"broker": "_brokers", "exporter": "_exporters", "backend": "_backends"}
 
-SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+# A distribution name may start with a digit ("24h-delivery-service").
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+# Put before a package name derived from a slug that starts with a digit, so that
+# it is an identifier ("service_24h_delivery_service"); cookiecutter.json says the same.
+DIGIT_PREFIX = "service_"
 
 # The package name appears in import lines; longer ones would not fit the project's
 # 88-column lines, and the generated code must be formatted as generated.
@@ -94,11 +102,38 @@ def slug_errors(slug: str, name: str) -> list[str]:
         ]
     if not SLUG_PATTERN.match(slug):
         return [
-            f"project_slug {slug!r} must be lower-case letters, digits and single "
-            "'-' or '_' separators, starting with a letter (for example "
-            "'order-service')."
+            f"project_slug {slug!r} must be lower-case letters and digits joined by "
+            "single '-' or '_' separators (for example 'order-service')."
         ]
     return []
+
+
+def derived_slug(name: str) -> str:
+    """The slug cookiecutter.json derives from the project name (the same slugify)."""
+    return slugify(name) or "-"
+
+
+def derived_package(slug: str) -> str:
+    """The package name cookiecutter.json derives from the slug."""
+    package = slug.replace("-", "_")
+    return DIGIT_PREFIX + package if package[:1].isdigit() else package
+
+
+def package_source(answers: dict[str, Any]) -> str:
+    """Which answer to change when a derived package name is refused (a given one's
+    error says enough)."""
+    name, slug = answers["project_name"], answers["project_slug"]
+    if answers["package_name"] != derived_package(slug):
+        return ""
+    if slug == derived_slug(name):
+        return (
+            f"It was derived from project_name {name!r}: give another "
+            "project_name, or a package_name."
+        )
+    return (
+        f"It was derived from project_slug {slug!r}: give another project_slug, "
+        "or a package_name."
+    )
 
 
 def package_errors(package: str) -> list[str]:
@@ -190,7 +225,10 @@ def validate(answers: dict[str, Any], typed: dict[str, Any] | None = None) -> li
             for error in free_text_errors(key, answers[key], typed[key])
         ),
         *slug_errors(slug, answers["project_name"]),
-        *([] if unnamed else package_errors(answers["package_name"])),
+        *(
+            f"{error} {package_source(answers)}".rstrip()
+            for error in ([] if unnamed else package_errors(answers["package_name"]))
+        ),
         *python_errors(answers["python_version"]),
         *choice_errors(answers),
         *combination_errors(answers["exporter"], answers["backend"]),
@@ -208,6 +246,7 @@ if __name__ == "__main__":
     sys.exit(
         main(
             json.loads(r"""{{ cookiecutter | tojson }}"""),
-            json.loads(r"""{{ _cookiecutter | tojson }}"""),
+            # cruft gives no `_cookiecutter` (the answers before rendering): null.
+            json.loads(r"""{{ _cookiecutter | default(none) | tojson }}"""),
         )
     )

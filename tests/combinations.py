@@ -61,7 +61,7 @@ CHECKED = _rotated()
 INTEGRATION = [
     Combination("kafka", "otlp-grpc", "jaeger", "3.11"),
     Combination("confluent", "otlp-http", "tempo", "3.12"),
-    Combination("rabbit", "jaeger", "jaeger", "3.10"),
+    Combination("rabbit", "jaeger", "jaeger", "3.13"),
     Combination("nats", "zipkin", "zipkin", "3.13"),
     Combination("redis", "console", "none", "3.11"),
     Combination("mqtt", "otlp-grpc", "tempo", "3.12"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -27,6 +28,10 @@ def validate_compose_file(path: Path) -> dict[str, Any]:
     return dict(document)
 
 
+# Compose interpolation with a default, `${NAME:-default}`.
+DEFAULTED = re.compile(r"\$\{(?P<name>\w+):-(?P<default>[^}]*)\}")
+
+
 @dataclass(frozen=True)
 class Service:
     name: str
@@ -35,7 +40,12 @@ class Service:
 
     @property
     def environment(self) -> dict[str, str]:
-        return {k: str(v) for k, v in (self.spec.get("environment") or {}).items()}
+        """The variables as compose sets them when neither .env nor the shell
+        defines any: `${NAME:-default}` gives its default."""
+        return {
+            key: DEFAULTED.sub(lambda match: match["default"], str(value))
+            for key, value in (self.spec.get("environment") or {}).items()
+        }
 
     def mounts(self) -> list[tuple[Path, str, str]]:
         """Bind mounts as (host path, container path, mode)."""

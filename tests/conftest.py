@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.brokers import broker_url, tansu
 from tests.template import TEMPLATE_DIR
@@ -33,6 +35,27 @@ def run_cookiecutter(
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A cookiecutter config of the suite's own, for cookiecutter and cruft in this
+    process and in the ones it starts: replay files and template clones go to a
+    temporary directory, and the user's config and ~/.cookiecutter_replay are never
+    read or written."""
+    home = tmp_path_factory.mktemp("cookiecutter")
+    config = home / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "cookiecutters_dir": str(home / "cookiecutters"),
+                "replay_dir": str(home / "replay"),
+            }
+        )
+    )
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("COOKIECUTTER_CONFIG", str(config))
+        yield config
 
 
 @pytest.fixture

@@ -47,8 +47,14 @@ def uv(
 
 
 def install(project: Path, python_version: str) -> None:
-    result = uv(project, "sync", "--python", interpreter(python_version))
-    assert result.returncode == 0, result.stderr
+    """The README's first `uv sync`, which writes uv.lock, then CI's and the image's
+    locked install from that lock."""
+    python = interpreter(python_version)
+    first = uv(project, "sync", "--python", python)
+    assert first.returncode == 0, first.stderr
+    assert (project / "uv.lock").is_file()
+    locked = uv(project, "sync", "--locked", "--python", python)
+    assert locked.returncode == 0, locked.stderr
 
 
 def pytest_counts(output: str) -> dict[str, int]:

@@ -16,13 +16,16 @@ from tests.template import CONTEXT
     ("answers", "says"),
     [
         pytest.param(
-            ["project_name=123 Service"],
+            ["package_name=123_service"],
             "package_name '123_service' is not a valid Python identifier",
-            id="name-starting-with-a-digit",
+            id="package-starting-with-a-digit",
         ),
         pytest.param(
             ["project_name=FastStream"],
-            "package_name 'faststream' would shadow",
+            "package_name 'faststream' would shadow the module of that name that the "
+            "project imports; choose another name (for example 'faststream_service'). "
+            "It was derived from project_name 'FastStream': give another "
+            "project_name, or a package_name.",
             id="name-shadowing-a-dependency",
         ),
         pytest.param(
@@ -85,6 +88,7 @@ def test_refused_answers_leave_no_output(
         ("backend", "grafana"),
         ("backend", "None"),
         ("python_version", "3.9"),
+        ("python_version", "3.10"),
         ("python_version", "3.11.7"),
     ],
 )

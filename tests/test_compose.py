@@ -160,6 +160,10 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     elif backend == "none":
         assert endpoint.host == "host.docker.internal"
         assert "host.docker.internal:host-gateway" in app.spec["extra_hosts"]
+        # Only a default: .env or the shell may name another collector.
+        for variable, value in app.spec["environment"].items():
+            if variable.startswith("OTEL_"):
+                assert str(value).startswith(f"${{{variable}:-"), value
     else:
         assert endpoint.host == ("otel-collector" if via_collector else backend)
         assert endpoint in receivers(stack[endpoint.host]), (
@@ -247,3 +251,28 @@ def test_a_collector_pipeline_that_does_not_add_up_is_caught(cookies: Any) -> No
     assert pipeline_errors(undefined) == [
         "pipeline traces uses undefined exporters: otlp_grpc"
     ]
+
+
+def test_tempo_reports_ready_and_streams_search(cookies: Any) -> None:
+    project = bake(cookies, "redis", "otlp-grpc", "tempo")
+    stack = load_stack(project)
+    tempo = stack["tempo"]
+
+    # The image's distroless `:debug` base has busybox under /busybox.
+    assert tempo.spec["healthcheck"]["test"] == [
+        "CMD", "/busybox/wget", "-q", "--spider", "http://localhost:3200/ready",
+    ]  # fmt: skip
+    assert stack["app"].spec["depends_on"]["tempo"] == {"condition": "service_healthy"}
+    assert stack["grafana"].spec["depends_on"]["tempo"] == {
+        "condition": "service_healthy"
+    }
+    (source,) = [s for s, target, _ in tempo.mounts() if target.endswith("tempo.yaml")]
+    assert yaml.safe_load(source.read_text())["stream_over_http_enabled"] is True
+
+
+def test_rabbitmq_is_healthy_once_its_client_port_is(cookies: Any) -> None:
+    stack = load_stack(bake(cookies, "rabbit", "otlp-grpc", "jaeger"))
+
+    check = stack["rabbitmq"].spec["healthcheck"]["test"]
+
+    assert check == ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"]

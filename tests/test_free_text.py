@@ -36,7 +36,7 @@ from jinja2 import TemplateError
 
 from tests.conftest import run_cookiecutter
 from tests.projects import install, pytest_counts, uv
-from tests.template import TEMPLATE_DIR, all_combinations, refusal
+from tests.template import PYTHON_VERSIONS, TEMPLATE_DIR, all_combinations, refusal
 
 EXAMPLES = 150
 
@@ -130,7 +130,7 @@ combinations = st.sampled_from(
 
 PLAIN = {"project_name": "Plain", "description": "Plain text", "author": "Plain"}
 # Where the answers may appear: everything else is the same whatever they are.
-FREE_TEXT_FILES = {"README.md", "pyproject.toml"}
+FREE_TEXT_FILES = {"README.md", "pyproject.toml", ".cookiecutter.json"}
 OPENING_JINJA = ("{{", "{%", "{#")
 # How the pre-gen hook's refusals of these answers begin.
 ABOUT_NAMES = tuple(
@@ -255,6 +255,9 @@ def assert_text_is_data_only(project: Path, plain: Path, typed: dict[str, str]) 
             assert yaml.safe_load(text) is not None, name
         jinja = [o for o in OPENING_JINJA if o in text.replace("${{", "")]
         assert not jinja, f"{name}: {jinja}"
+
+    kept = json.loads(generated[".cookiecutter.json"])["cookiecutter"]
+    assert {key: kept[key] for key in typed} == typed
 
     readme = expected["README.md"].decode()
     readme = readme.replace(
@@ -383,7 +386,7 @@ def test_the_nastiest_accepted_answers_install_and_pass_their_tests(
     result = run_cookiecutter(output_dir, *(f"{k}={v}" for k, v in answers.items()))
     assert result.returncode == 0, result.stderr
     (project,) = output_dir.iterdir()
-    install(project, "3.11")
+    install(project, PYTHON_VERSIONS[0])  # the default, as no version was given
 
     tests = uv(project, "run", "--no-sync", "pytest", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout[-4000:]

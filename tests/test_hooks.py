@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import cookiecutter.generate
+import cookiecutter.prompt
 import pytest
 
-from tests.template import CONTEXT, PRE_GEN, load_hook
+from tests.template import CONTEXT, PRE_GEN, TEMPLATE_DIR, load_hook
 
 VALID = {
     "project_name": "Order Service",
@@ -53,13 +56,80 @@ def test_bad_package_names_are_refused(package: str, says: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "slug", ["Order-Service", "-orders", "orders-", "order--service", "", "a b", "1st"]
+    "slug", ["Order-Service", "-orders", "orders-", "order--service", "", "a b", "1 st"]
 )
 def test_bad_slugs_are_refused(slug: str) -> None:
     errors = PRE_GEN.validate({**VALID, "project_slug": slug})
 
     assert len(errors) == 1
     assert "project_slug" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "package"),
+    [
+        (
+            "24h Delivery Service",
+            "24h-delivery-service",
+            "service_24h_delivery_service",
+        ),
+        ("2024", "2024", "service_2024"),
+        ("Café Orders", "cafe-orders", "cafe_orders"),
+        ("  x  ", "x", "x"),
+        ("Über-Service 3", "uber-service-3", "uber_service_3"),
+    ],
+)
+def test_every_name_with_a_letter_or_digit_derives_valid_names(
+    name: str, slug: str, package: str
+) -> None:
+    """The defaults as cookiecutter renders them from cookiecutter.json, and the
+    hook's copy of that derivation, which names the answer to change."""
+    context = cookiecutter.generate.generate_context(
+        str(TEMPLATE_DIR / "cookiecutter.json"), extra_context={"project_name": name}
+    )
+    rendered = cookiecutter.prompt.prompt_for_config(context, no_input=True)
+
+    assert (rendered["project_slug"], rendered["package_name"]) == (slug, package)
+    assert (PRE_GEN.derived_slug(name), PRE_GEN.derived_package(slug)) == (
+        slug,
+        package,
+    )
+    assert PRE_GEN.validate({**VALID, **rendered}) == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "says"),
+    [
+        pytest.param(
+            {"project_name": "FastStream"},
+            "It was derived from project_name 'FastStream': give another "
+            "project_name, or a package_name.",
+            id="from-the-name",
+        ),
+        pytest.param(
+            {"project_name": "Orders", "project_slug": "class"},
+            "It was derived from project_slug 'class': give another project_slug, "
+            "or a package_name.",
+            id="from-the-slug",
+        ),
+    ],
+)
+def test_a_refused_derived_package_name_says_which_answer_to_change(
+    answers: dict[str, str], says: str
+) -> None:
+    slug = answers.get("project_slug") or PRE_GEN.derived_slug(answers["project_name"])
+    derived = {**answers, "project_slug": slug}
+    derived["package_name"] = PRE_GEN.derived_package(slug)
+
+    (error,) = PRE_GEN.validate({**VALID, **derived})
+
+    assert error.endswith(says)
+
+
+def test_a_refused_given_package_name_names_no_other_answer() -> None:
+    (error,) = PRE_GEN.validate({**VALID, "package_name": "faststream"})
+
+    assert "derived" not in error
 
 
 @pytest.mark.parametrize("name", ["😀", "---", "!?"])
@@ -71,12 +141,12 @@ def test_a_name_with_nothing_to_slugify_says_so(name: str) -> None:
     )
 
 
-@pytest.mark.parametrize("version", ["3.9", "3.14", "2.7", "latest"])
+@pytest.mark.parametrize("version", ["3.9", "3.10", "3.14", "2.7", "latest"])
 def test_unsupported_python_is_refused(version: str) -> None:
     (error,) = PRE_GEN.validate({**VALID, "python_version": version})
 
     assert f"python_version {version!r} is not supported" in error
-    assert "3.10, 3.11, 3.12, 3.13" in error
+    assert "3.11, 3.12, 3.13" in error
 
 
 def test_supported_pythons_match_the_prompt_choices() -> None:
@@ -243,6 +313,7 @@ def test_post_gen_keeps_only_the_chosen_options_files(
     post_gen = load_hook("post_gen_project")
     answers = {
         **CONTEXT,
+        "project_slug": "svc",
         "package_name": "svc",
         "broker": "mqtt",
         "exporter": exporter,
@@ -280,4 +351,26 @@ def test_post_gen_keeps_only_the_chosen_options_files(
     left = sorted(
         p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
     )
-    assert left == kept
+    assert left == [".cookiecutter.json", *kept]
+
+
+def test_post_gen_keeps_the_answers_and_says_what_to_run_next(tmp_path: Path) -> None:
+    post_gen = load_hook("post_gen_project")
+    answers = {
+        **VALID,
+        "project_name": "Zoë's Orders",
+        "_template": "gh:someone/faststream-otel-template",
+        "_output_dir": "/somewhere",
+    }
+
+    post_gen.write_answers(tmp_path, answers)
+    steps = post_gen.next_steps(answers).splitlines()
+
+    kept = json.loads((tmp_path / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert kept == {
+        "cookiecutter": {k: v for k, v in VALID.items() if not k.startswith("_")}
+        | {"project_name": "Zoë's Orders"}
+    }
+    assert steps[:2] == ["Created order-service. Next:", "  cd order-service"]
+    assert any(line.split("#")[0].strip() == "git init" for line in steps)
+    assert "  uv run python -m order_service.demo" in steps

@@ -85,8 +85,8 @@ def test_the_image_is_pinned_and_runs_as_non_root(cookies: Any) -> None:
     images = re.findall(r"^FROM (\S+)", dockerfile, re.M)
     assert images == [
         "ghcr.io/astral-sh/uv:0.13.9",
-        "python:${PYTHON_VERSION}-slim-bookworm",
-        "python:${PYTHON_VERSION}-slim-bookworm",
+        "python:${PYTHON_VERSION}-slim-trixie",
+        "python:${PYTHON_VERSION}-slim-trixie",
     ]
     assert "ARG PYTHON_VERSION=3.12\n" in dockerfile
     # The last USER of the last stage is what the container runs as.

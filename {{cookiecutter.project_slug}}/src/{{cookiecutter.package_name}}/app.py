@@ -2,9 +2,11 @@
 """The service: `faststream run {{ cookiecutter.package_name }}.app:app`."""
 
 import logging
+from importlib.metadata import version
 
 from faststream import FastStream
 from {{ broker.module }} import {{ broker.broker_class }}
+from faststream.specification import AsyncAPI
 {%- if cookiecutter.broker == "redis" %}
 from redis.asyncio import Redis
 {%- endif %}
@@ -57,6 +59,11 @@ logger = logging.getLogger(__name__)
 app = FastStream(
     broker,
     logger=logging.getLogger("{{ cookiecutter.package_name }}.app"),
+    # The AsyncAPI document (`faststream docs serve`) names this project.
+    specification=AsyncAPI(
+        title="{{ cookiecutter.project_slug }}",
+        version=version("{{ cookiecutter.project_slug }}"),
+    ),
 )
 
 

@@ -63,16 +63,18 @@ def render_trace(spans: Sequence[ReadableSpan]) -> list[str]:
 
     lines: list[str] = []
 
-    def walk(span: ReadableSpan, depth: int) -> None:
-        lines.append(f"{'    ' * depth}└── {describe(span)}")
-        if span.context:
-            for child in children[span.context.span_id]:
-                walk(child, depth + 1)
+    def walk_children(span: ReadableSpan, indent: str) -> None:
+        below = children[span.context.span_id] if span.context else []
+        for index, child in enumerate(below):
+            last = index == len(below) - 1
+            lines.append(f"{indent}{'└── ' if last else '├── '}{describe(child)}")
+            walk_children(child, indent + ("    " if last else "│   "))
 
     for root in children[None]:
         trace_id = root.context.trace_id if root.context else 0
         lines.append(f"trace {trace_id:032x}")
-        walk(root, 0)
+        lines.append(describe(root))
+        walk_children(root, "")
     return lines
 
 

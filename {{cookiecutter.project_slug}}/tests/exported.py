@@ -1,6 +1,5 @@
 """Spans as a receiver got them over the wire, whatever the protocol."""
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,12 +15,6 @@ class ExportedSpan:
     span_id: int
     parent_id: int | None
     service_name: str
-
-
-def environment(**variables: str) -> dict[str, str]:
-    """This process's environment (already free of a developer's OTEL_* settings)
-    plus the variables a user would set."""
-    return {**os.environ, **variables}
 
 
 def assert_exported_pipeline(spans: Sequence[ExportedSpan]) -> None:

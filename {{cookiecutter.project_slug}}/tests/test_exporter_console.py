@@ -13,9 +13,8 @@ from tests.exported import (
     SERVICE_NAME,
     ExportedSpan,
     assert_exported_pipeline,
-    environment,
 )
-from tests.pipeline_run_client import run_pipeline
+from tests.fresh_service import run_service
 
 
 def test_spans_are_printed_as_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,7 +70,9 @@ def printed_spans(stdout: str) -> list[ExportedSpan]:
     return spans
 
 
-def test_the_pipeline_s_spans_are_printed() -> None:
-    result = run_pipeline(environment=environment())
+async def test_the_pipeline_s_spans_are_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await run_service()
 
-    assert_exported_pipeline(printed_spans(result.stdout))
+    assert_exported_pipeline(printed_spans(capsys.readouterr().out))

@@ -16,9 +16,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from {{ cookiecutter.package_name }}.exporters.otlp_grpc import (
     build_span_exporter,
 )
-from tests.exported import assert_exported_pipeline, environment
+from tests.exported import assert_exported_pipeline
+from tests.fresh_service import run_service
 from tests.otlp_request import exported_spans
-from tests.pipeline_run_client import run_pipeline
 
 
 def test_the_exporter_is_otlp_over_grpc() -> None:
@@ -51,13 +51,12 @@ def collector() -> Iterator[tuple[Collector, int]]:
     server.stop(grace=None)
 
 
-def test_the_pipeline_s_spans_reach_an_otlp_grpc_collector(
-    collector: tuple[Collector, int],
+async def test_the_pipeline_s_spans_reach_an_otlp_grpc_collector(
+    collector: tuple[Collector, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     receiver, port = collector
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
 
-    run_pipeline(
-        environment=environment(OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{port}")
-    )
+    await run_service()
 
     assert_exported_pipeline(exported_spans(receiver.requests))

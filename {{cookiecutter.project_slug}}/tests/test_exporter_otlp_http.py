@@ -1,6 +1,7 @@
 """The OTLP HTTP exporter: configured by the standard variables, and delivering the
 pipeline's spans as protobuf POSTs to `/v1/traces`."""
 
+import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -10,10 +11,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from {{ cookiecutter.package_name }}.exporters.otlp_http import (
     build_span_exporter,
 )
-from tests.exported import assert_exported_pipeline, environment
+from tests.exported import assert_exported_pipeline
+from tests.fresh_service import run_service
 from tests.http_receiver import Received, http_receiver
 from tests.otlp_request import exported_spans
-from tests.pipeline_run_client import run_pipeline
 
 
 def test_the_exporter_is_otlp_over_http() -> None:
@@ -29,13 +30,13 @@ def requests_to_traces(received: list[Received]) -> list[ExportTraceServiceReque
     return [ExportTraceServiceRequest.FromString(r.body) for r in received]
 
 
-def test_the_pipeline_s_spans_reach_an_otlp_http_collector() -> None:
+async def test_the_pipeline_s_spans_reach_an_otlp_http_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     reply = ExportTraceServiceResponse().SerializeToString()
     with http_receiver(200, reply, "application/x-protobuf") as receiver:
-        run_pipeline(
-            environment=environment(
-                OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.port}"
-            )
-        )
+        endpoint = f"http://127.0.0.1:{receiver.port}"
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+        await run_service()
 
     assert_exported_pipeline(exported_spans(requests_to_traces(receiver.requests)))

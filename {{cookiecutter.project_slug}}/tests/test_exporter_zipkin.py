@@ -9,9 +9,9 @@ from opentelemetry.exporter.zipkin.json import ZipkinExporter
 from {{ cookiecutter.package_name }}.exporters.zipkin import (
     build_span_exporter,
 )
-from tests.exported import ExportedSpan, assert_exported_pipeline, environment
+from tests.exported import ExportedSpan, assert_exported_pipeline
+from tests.fresh_service import run_service
 from tests.http_receiver import Received, http_receiver
-from tests.pipeline_run_client import run_pipeline
 
 
 def test_default_endpoint_is_the_local_zipkin() -> None:
@@ -52,14 +52,12 @@ def exported_spans(requests: list[Received]) -> list[ExportedSpan]:
     return spans
 
 
-def test_the_pipeline_s_spans_reach_a_zipkin_server() -> None:
+async def test_the_pipeline_s_spans_reach_a_zipkin_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with http_receiver(202, b"", "text/plain") as receiver:
-        run_pipeline(
-            environment=environment(
-                OTEL_EXPORTER_ZIPKIN_ENDPOINT=(
-                    f"http://127.0.0.1:{receiver.port}/api/v2/spans"
-                )
-            )
-        )
+        endpoint = f"http://127.0.0.1:{receiver.port}/api/v2/spans"
+        monkeypatch.setenv("OTEL_EXPORTER_ZIPKIN_ENDPOINT", endpoint)
+        await run_service()
 
     assert_exported_pipeline(exported_spans(receiver.requests))

@@ -1,19 +1,15 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
 {%- set confluent = cookiecutter.broker == "confluent" -%}
 """Broker credentials and TLS: read from `BROKER_*` variables, never shown, and given
-to the broker, whose client receives them (the app checked in a fresh interpreter,
-since it builds its broker on import)."""
-
-import json
-import os
-{%- if not confluent %}
+to the broker, whose client receives them (checked on a fresh copy of the app, since
+it builds its broker on import)."""
+{% if not confluent %}
 import ssl
 {%- endif %}
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from {{ broker.module }}.security import parse_security
 {%- if confluent %}
 from faststream.security import SASLScram512
 {%- else %}
@@ -21,6 +17,7 @@ from faststream.security import SASLPlaintext
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.security import BrokerSecurity
+from tests.fresh_service import fresh_import
 
 VARIABLES = (
     "BROKER_USERNAME",
@@ -29,19 +26,6 @@ VARIABLES = (
     "BROKER_CA_FILE",
     "BROKER_SASL_MECHANISM",
 )
-
-# Prints what the app's broker was given and what its client is configured with.
-SHOW_BROKER = """
-import json
-from {{ broker.module }}.security import parse_security
-from {{ cookiecutter.package_name }}.app import broker
-security = broker.specification.security
-options = parse_security(security)
-print(json.dumps({
-    "use_ssl": security.use_ssl,
-    "strings": sorted(str(value) for value in options.values() if value),
-}))
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -138,23 +122,15 @@ def test_a_missing_ca_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         BrokerSecurity()
 
 
-def test_the_settings_reach_the_broker() -> None:
-    environment = {
-        **os.environ,
-        "BROKER_USERNAME": "orders",
-        "BROKER_PASSWORD": "pw-from-env",
-        "BROKER_TLS": "true",
-    }
+def test_the_settings_reach_the_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKER_USERNAME", "orders")
+    monkeypatch.setenv("BROKER_PASSWORD", "pw-from-env")
+    monkeypatch.setenv("BROKER_TLS", "true")
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", SHOW_BROKER],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    with fresh_import("app") as (service,):
+        security = service.broker.specification.security
 
-    shown = json.loads(result.stdout.splitlines()[-1])
-    assert shown["use_ssl"] is True
-    assert {"orders", "pw-from-env"} <= set(shown["strings"])
+    assert security.use_ssl is True
+    # What the broker's client is configured with:
+    options = parse_security(security).values()
+    assert {"orders", "pw-from-env"} <= {str(value) for value in options if value}

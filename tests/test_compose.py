@@ -90,9 +90,10 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     app = stack["app"]
     table = BROKER_TABLE[broker]
 
-    # Only the chosen broker and backend, and the service built from the Dockerfile.
-    expected = {"app", str(table["compose_service"])}
-    expected |= {"tempo": {"tempo", "grafana"}, "none": set()}.get(backend, {backend})
+    # Only the chosen broker and backend, Prometheus and Grafana, and the service
+    # built from the Dockerfile.
+    expected = {"app", str(table["compose_service"]), "prometheus", "grafana"}
+    expected |= {"none": set()}.get(backend, {backend})
     assert set(stack) == expected
     assert app.spec["build"] == "."
 
@@ -118,7 +119,7 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
                     or image_name(target) in IMAGES_WITH_HEALTHCHECK
                 ), f"{service.name} waits on {dependency}'s health; it has no check"
 
-    assert set(app.spec["depends_on"]) == expected - {"app", "grafana"}
+    assert set(app.spec["depends_on"]) == expected - {"app", "prometheus", "grafana"}
     # `--scale app=3` works: no fixed name, no published port to clash over.
     assert not {"container_name", "ports"} & set(app.spec)
 
@@ -151,20 +152,24 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
         )
 
 
-def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
+def test_grafana_is_provisioned_with_prometheus_and_tempo(cookies: Any) -> None:
     project = bake(cookies, "redis", "otlp-grpc", "tempo")
     stack = load_stack(project)
     grafana = stack["grafana"]
 
-    (source,) = [s for s, target, _ in grafana.mounts() if "provisioning" in target]
-    (datasource,) = yaml.safe_load(source.read_text())["datasources"]
-    assert datasource["type"] == "tempo"
-    assert datasource["url"] == "http://tempo:3200"
+    (source,) = [s for s, target, _ in grafana.mounts() if "datasources" in target]
+    prometheus, tempo = yaml.safe_load(source.read_text())["datasources"]
+    assert (prometheus["type"], prometheus["url"]) == (
+        "prometheus",
+        "http://prometheus:9090",
+    )
+    assert (tempo["type"], tempo["url"]) == ("tempo", "http://tempo:3200")
+    assert tempo["jsonData"]["tracesToMetrics"]["datasourceUid"] == prometheus["uid"]
     assert grafana.environment["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
     assert "127.0.0.1:3200:3200" in stack["tempo"].spec["ports"]
     # Anonymous admin access is said to be for local use only, where it is set and
     # in the README.
-    stack_file = " ".join((project / "compose" / "tempo.yaml").read_text().split())
+    stack_file = " ".join((project / "compose" / "monitoring.yaml").read_text().split())
     assert "without a login: for local use only" in stack_file
     readme = " ".join((project / "README.md").read_text().split())
     assert "Grafana (anonymous admin access, for local use only)" in readme

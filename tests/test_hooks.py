@@ -242,7 +242,6 @@ def test_post_gen_keeps_only_the_chosen_options_files(tmp_path: Path) -> None:
         p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
     )
     assert left == [
-        "compose/grafana",
         "compose/mosquitto.yaml",
         "compose/tempo",
         "compose/tempo.yaml",

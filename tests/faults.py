@@ -265,6 +265,12 @@ def zipkin_endpoint() -> Iterator[ZipkinEndpoint]:
         yield ZipkinEndpoint(f"http://127.0.0.1:{receiver.port}/api/v2/spans", receiver)
 
 
+# uvicorn, which serves the app's HTTP endpoints, stops the app gracefully on SIGTERM
+# and then raises the signal again, so that whoever sent it sees the process end by
+# it: a clean stop's exit status (143 in a shell, what orchestrators expect).
+STOPPED_BY_SIGTERM = -signal.SIGTERM
+
+
 class Service:
     """`faststream run fault_runner:app` in the project (or `app` with `arguments`),
     its log lines collected."""

@@ -1,5 +1,6 @@
 """The OTLP gRPC exporter: configured by the standard variables, and delivering the
-pipeline's spans to a real OTLP trace service."""
+pipeline's spans to a real OTLP trace service, and with OTEL_METRICS_EXPORTER=otlp
+the metrics to its metrics service."""
 
 from collections.abc import Iterator
 from concurrent import futures
@@ -7,6 +8,11 @@ from concurrent import futures
 import grpc
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -19,6 +25,7 @@ from {{ cookiecutter.package_name }}.exporters.otlp_grpc import (
 from tests.exported import assert_exported_pipeline, environment
 from tests.otlp_request import exported_spans
 from tests.pipeline_run_client import run_pipeline
+from tests.pushed_metrics import assert_pushed_duration, push_a_duration
 
 
 def test_the_exporter_is_otlp_over_grpc() -> None:
@@ -40,11 +47,35 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         return ExportTraceServiceResponse()
 
 
+class MetricsCollector(metrics_service_pb2_grpc.MetricsServiceServicer):
+    """The OTLP metrics service."""
+
+    def __init__(self) -> None:
+        self.requests: list[ExportMetricsServiceRequest] = []
+
+    def Export(  # noqa: N802 - the name the protocol gives it
+        self, request: ExportMetricsServiceRequest, context: grpc.ServicerContext
+    ) -> ExportMetricsServiceResponse:
+        self.requests.append(request)
+        return ExportMetricsServiceResponse()
+
+
 @pytest.fixture
 def collector() -> Iterator[tuple[Collector, int]]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
     collector = Collector()
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield collector, port
+    server.stop(grace=None)
+
+
+@pytest.fixture
+def metrics_collector() -> Iterator[tuple[MetricsCollector, int]]:
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    collector = MetricsCollector()
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(collector, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     yield collector, port
@@ -61,3 +92,15 @@ def test_the_pipeline_s_spans_reach_an_otlp_grpc_collector(
     )
 
     assert_exported_pipeline(exported_spans(receiver.requests))
+
+
+def test_otel_metrics_exporter_otlp_pushes_the_metrics(
+    metrics_collector: tuple[MetricsCollector, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver, port = metrics_collector
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
+
+    push_a_duration(monkeypatch)
+
+    (request,) = receiver.requests
+    assert_pushed_duration(request)

@@ -4,6 +4,7 @@ the metrics to its metrics service."""
 
 from collections.abc import Iterator
 from concurrent import futures
+from dataclasses import dataclass
 
 import grpc
 import pytest
@@ -60,47 +61,48 @@ class MetricsCollector(metrics_service_pb2_grpc.MetricsServiceServicer):
         return ExportMetricsServiceResponse()
 
 
-@pytest.fixture
-def collector() -> Iterator[tuple[Collector, int]]:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    collector = Collector()
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield collector, port
-    server.stop(grace=None)
+@dataclass
+class Collectors:
+    """An OTLP endpoint with its trace and metrics services, as a collector has."""
+
+    traces: Collector
+    metrics: MetricsCollector
+    port: int
 
 
 @pytest.fixture
-def metrics_collector() -> Iterator[tuple[MetricsCollector, int]]:
+def collector() -> Iterator[Collectors]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    collector = MetricsCollector()
-    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(collector, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    collectors = Collectors(Collector(), MetricsCollector(), 0)
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collectors.traces, server)
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
+        collectors.metrics, server
+    )
+    collectors.port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    yield collector, port
+    yield collectors
     server.stop(grace=None)
 
 
 def test_the_pipeline_s_spans_reach_an_otlp_grpc_collector(
-    collector: tuple[Collector, int],
+    collector: Collectors,
 ) -> None:
-    receiver, port = collector
-
     run_pipeline(
-        environment=environment(OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{port}")
+        environment=environment(
+            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{collector.port}"
+        )
     )
 
-    assert_exported_pipeline(exported_spans(receiver.requests))
+    assert_exported_pipeline(exported_spans(collector.traces.requests))
 
 
 def test_otel_metrics_exporter_otlp_pushes_the_metrics(
-    metrics_collector: tuple[MetricsCollector, int], monkeypatch: pytest.MonkeyPatch
+    collector: Collectors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    receiver, port = metrics_collector
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
+    endpoint = f"http://127.0.0.1:{collector.port}"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
 
     push_a_duration(monkeypatch)
 
-    (request,) = receiver.requests
+    (request,) = collector.metrics.requests
     assert_pushed_duration(request)

@@ -20,8 +20,8 @@ from {{ broker.module }} import {{ broker.broker_class }}
 
 logger = logging.getLogger(__name__)
 
-# Below Kubernetes' default probe timeout (1 s) plus the HTTP round trip is not
-# possible; give the probes a `timeoutSeconds` of 2 or more.
+# Readiness answers within this plus the HTTP round trip: give Kubernetes probes a
+# `timeoutSeconds` of 2 or more (its default is 1).
 PING_TIMEOUT_S = 1.0
 
 HEALTHY = AsgiResponse(b"", 204)

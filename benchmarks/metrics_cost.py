@@ -56,7 +56,9 @@ def load_app(package: str, configuration: str) -> Any:
         module = importlib.import_module(
             telemetry.__module__.replace(".opentelemetry", ".prometheus")
         )
-        middleware = getattr(module, telemetry.__name__.replace("Telemetry", "Prometheus"))
+        middleware = getattr(
+            module, telemetry.__name__.replace("Telemetry", "Prometheus")
+        )
         app.broker.add_middleware(middleware(registry=CollectorRegistry()))
     return app
 
@@ -65,7 +67,9 @@ async def send_orders(package: str, configuration: str, orders: int) -> float:
     """CPU seconds for `orders` orders through the in-memory broker."""
     app = load_app(package, configuration)
     topology = importlib.import_module(f"{package}.topology")
-    broker_module = importlib.import_module(type(app.broker).__module__.split(".broker")[0])
+    broker_module = importlib.import_module(
+        type(app.broker).__module__.split(".broker")[0]
+    )
     test_broker = getattr(broker_module, f"Test{type(app.broker).__name__}")
     order = {
         "order_id": "order-1",

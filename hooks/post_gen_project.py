@@ -39,7 +39,7 @@ def backend_files(project: Path, backend: str) -> list[Path]:
     if backend == "none":
         return []
     if backend == "tempo":
-        return [compose / "tempo.yaml", compose / "tempo", compose / "grafana"]
+        return [compose / "tempo.yaml", compose / "tempo"]
     return [compose / f"{backend}.yaml"]
 
 

@@ -265,13 +265,31 @@ def zipkin_endpoint() -> Iterator[ZipkinEndpoint]:
         yield ZipkinEndpoint(f"http://127.0.0.1:{receiver.port}/api/v2/spans", receiver)
 
 
-class Service:
-    """`faststream run fault_runner:app` in the project, its log lines collected."""
+# uvicorn, which serves the app's HTTP endpoints, stops the app gracefully on SIGTERM
+# and then raises the signal again, so that whoever sent it sees the process end by
+# it: a clean stop's exit status (143 in a shell, what orchestrators expect).
+STOPPED_BY_SIGTERM = -signal.SIGTERM
 
-    def __init__(self, project: Path, environment: dict[str, str]) -> None:
+
+class Service:
+    """`faststream run fault_runner:app` in the project (or `app` with `arguments`),
+    its log lines collected."""
+
+    def __init__(
+        self,
+        project: Path,
+        environment: dict[str, str],
+        app: str = "fault_runner:app",
+        arguments: tuple[str, ...] = (),
+    ) -> None:
         self.lines: list[str] = []
+        # Its HTTP endpoints on a port of its own, unless `arguments` say otherwise.
+        self.http_port = free_port()
+        if "--port" not in arguments:
+            arguments = (*arguments, "--port", str(self.http_port))
+            environment = {**environment, "HTTP_PORT": str(self.http_port)}
         self.process = subprocess.Popen(
-            [str(project / ".venv" / "bin" / "faststream"), "run", "fault_runner:app"],
+            [str(project / ".venv" / "bin" / "faststream"), "run", app, *arguments],
             cwd=project,
             env=environment,
             stdout=subprocess.PIPE,
@@ -280,7 +298,7 @@ class Service:
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.wait_for_line("started successfully", timeout=60)
+        self.wait_for_line("started successfully", timeout=120)
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -322,14 +340,10 @@ class Service:
             self.process.wait(timeout=10)
 
 
-def publish(project: Path, environment: dict[str, str], first: int, count: int) -> None:
+def run_script(project: Path, environment: dict[str, str], *arguments: str) -> None:
+    """`python ARGUMENTS` with the project's interpreter, in the project."""
     result = subprocess.run(
-        [
-            str(project / ".venv" / "bin" / "python"),
-            "fault_publish.py",
-            str(first),
-            str(count),
-        ],
+        [str(project / ".venv" / "bin" / "python"), *arguments],
         cwd=project,
         env=environment,
         capture_output=True,
@@ -338,3 +352,7 @@ def publish(project: Path, environment: dict[str, str], first: int, count: int) 
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def publish(project: Path, environment: dict[str, str], first: int, count: int) -> None:
+    run_script(project, environment, "fault_publish.py", str(first), str(count))

@@ -99,12 +99,12 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     table = BROKER_TABLE[broker]
 
     # Only the chosen broker and backend (with a collector in front of it if it
-    # cannot receive the exporter's format), and the service built from the
-    # Dockerfile.
+    # cannot receive the exporter's format), Prometheus and Grafana, and the
+    # service built from the Dockerfile.
     via_collector = exporter in BACKEND_TABLE[backend]["collector_for"]
     collector = {"otel-collector", "otel-collector-health"} if via_collector else set()
-    expected = {"app", str(table["compose_service"])} | collector
-    expected |= {"tempo": {"tempo", "grafana"}, "none": set()}.get(backend, {backend})
+    expected = {"app", str(table["compose_service"]), "prometheus", "grafana"}
+    expected |= collector | {"none": set()}.get(backend, {backend})
     assert set(stack) == expected
     assert app.spec["build"] == "."
 
@@ -132,6 +132,7 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
 
     assert set(app.spec["depends_on"]) == expected - {
         "app",
+        "prometheus",
         "grafana",
         "otel-collector",
     }
@@ -207,20 +208,24 @@ def check_collector(stack: dict[str, Service], backend: str) -> None:
     }
 
 
-def test_grafana_is_provisioned_with_tempo(cookies: Any) -> None:
+def test_grafana_is_provisioned_with_prometheus_and_tempo(cookies: Any) -> None:
     project = bake(cookies, "redis", "otlp-grpc", "tempo")
     stack = load_stack(project)
     grafana = stack["grafana"]
 
-    (source,) = [s for s, target, _ in grafana.mounts() if "provisioning" in target]
-    (datasource,) = yaml.safe_load(source.read_text())["datasources"]
-    assert datasource["type"] == "tempo"
-    assert datasource["url"] == "http://tempo:3200"
+    (source,) = [s for s, target, _ in grafana.mounts() if "datasources" in target]
+    prometheus, tempo = yaml.safe_load(source.read_text())["datasources"]
+    assert (prometheus["type"], prometheus["url"]) == (
+        "prometheus",
+        "http://prometheus:9090",
+    )
+    assert (tempo["type"], tempo["url"]) == ("tempo", "http://tempo:3200")
+    assert tempo["jsonData"]["tracesToMetrics"]["datasourceUid"] == prometheus["uid"]
     assert grafana.environment["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
     assert "127.0.0.1:3200:3200" in stack["tempo"].spec["ports"]
     # Anonymous admin access is said to be for local use only, where it is set and
     # in the README.
-    stack_file = " ".join((project / "compose" / "tempo.yaml").read_text().split())
+    stack_file = " ".join((project / "compose" / "monitoring.yaml").read_text().split())
     assert "without a login: for local use only" in stack_file
     readme = " ".join((project / "README.md").read_text().split())
     assert "Grafana (anonymous admin access, for local use only)" in readme
@@ -263,9 +268,6 @@ def test_tempo_reports_ready_and_streams_search(cookies: Any) -> None:
         "CMD", "/busybox/wget", "-q", "--spider", "http://localhost:3200/ready",
     ]  # fmt: skip
     assert stack["app"].spec["depends_on"]["tempo"] == {"condition": "service_healthy"}
-    assert stack["grafana"].spec["depends_on"]["tempo"] == {
-        "condition": "service_healthy"
-    }
     (source,) = [s for s, target, _ in tempo.mounts() if target.endswith("tempo.yaml")]
     assert yaml.safe_load(source.read_text())["stream_over_http_enabled"] is True
 

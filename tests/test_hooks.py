@@ -281,7 +281,6 @@ def test_main_reports_every_problem_on_stderr(
             "zipkin",
             "tempo",
             [
-                "compose/grafana",
                 "compose/mosquitto.yaml",
                 "compose/tempo",
                 "compose/tempo.yaml",

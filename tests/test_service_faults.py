@@ -30,6 +30,7 @@ import pytest
 from tests.brokers import free_port
 from tests.combinations import Combination
 from tests.faults import (
+    STOPPED_BY_SIGTERM,
     BrokerServer,
     Service,
     ZipkinEndpoint,
@@ -198,7 +199,7 @@ def test_the_service_goes_on_consuming_after_its_broker_restarts(
     sent = {f"order-{number}" for number in range(before + after)}
     print(f"{broker} restart: stopped in {stopped_in:.1f} s")
     print("\n".join(line for line in service.lines if "INFO" not in line))
-    assert service.process.returncode == 0, service.log()
+    assert service.process.returncode == STOPPED_BY_SIGTERM, service.log()
     assert handled(HANDLED, service) == dict.fromkeys(sent, 1)
     assert handled(DISPATCHED, service) == dict.fromkeys(sent, 1)
     assert_traced_as_logged(spans, service)
@@ -232,7 +233,7 @@ def test_a_message_in_flight_when_the_broker_restarts_is_finished_once(
             service.kill()
 
     print("\n".join(line for line in service.lines if "INFO" not in line))
-    assert service.process.returncode == 0, service.log()
+    assert service.process.returncode == STOPPED_BY_SIGTERM, service.log()
     sent = {"order-0": 1, "order-1": 1}
     assert handled(HANDLED, service) == sent
     assert handled(DISPATCHED, service) == sent
@@ -262,7 +263,7 @@ def test_sigterm_finishes_the_message_in_flight_and_exports_its_spans(
         finally:
             service.kill()
         print(f"{broker} SIGTERM: stopped in {stopped_in:.1f} s")
-        assert service.process.returncode == 0, service.log()
+        assert service.process.returncode == STOPPED_BY_SIGTERM, service.log()
         # FastStream waits up to 15 s (its graceful_timeout) for handlers in flight;
         # the spans are flushed after that.
         assert stopped_in < 30
@@ -319,7 +320,7 @@ def test_an_exporter_outage_keeps_memory_bounded_and_counts_every_lost_span(
 
     print(f"resident KiB after each {CHUNK} orders: {bounded} vs {unbounded}")
     print("\n".join(line for line in service.lines if "INFO" not in line))
-    assert service.process.returncode == 0, service.log()
+    assert service.process.returncode == STOPPED_BY_SIGTERM, service.log()
     assert handled(DISPATCHED, service) == {f"order-{n}": 1 for n in range(orders)}
     # The log: the outage once, the queue's overflow once, and the count at stop:
     # every span the service made (4 an order) dropped, and counted.

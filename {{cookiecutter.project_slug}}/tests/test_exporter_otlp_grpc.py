@@ -1,12 +1,19 @@
 """The OTLP gRPC exporter: configured by the standard variables, and delivering the
-pipeline's spans to a real OTLP trace service."""
+pipeline's spans to a real OTLP trace service, and with OTEL_METRICS_EXPORTER=otlp
+the metrics to its metrics service."""
 
 from collections.abc import Iterator
 from concurrent import futures
+from dataclasses import dataclass
 
 import grpc
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -19,6 +26,7 @@ from {{ cookiecutter.package_name }}.exporters.otlp_grpc import (
 from tests.exported import assert_exported_pipeline
 from tests.fresh_service import run_service
 from tests.otlp_request import exported_spans
+from tests.pushed_metrics import assert_pushed_duration, push_a_duration
 
 
 def test_the_exporter_is_otlp_over_grpc() -> None:
@@ -40,23 +48,60 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         return ExportTraceServiceResponse()
 
 
+class MetricsCollector(metrics_service_pb2_grpc.MetricsServiceServicer):
+    """The OTLP metrics service."""
+
+    def __init__(self) -> None:
+        self.requests: list[ExportMetricsServiceRequest] = []
+
+    def Export(  # noqa: N802 - the name the protocol gives it
+        self, request: ExportMetricsServiceRequest, context: grpc.ServicerContext
+    ) -> ExportMetricsServiceResponse:
+        self.requests.append(request)
+        return ExportMetricsServiceResponse()
+
+
+@dataclass
+class Collectors:
+    """An OTLP endpoint with its trace and metrics services, as a collector has."""
+
+    traces: Collector
+    metrics: MetricsCollector
+    port: int
+
+
 @pytest.fixture
-def collector() -> Iterator[tuple[Collector, int]]:
+def collector() -> Iterator[Collectors]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    collector = Collector()
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    collectors = Collectors(Collector(), MetricsCollector(), 0)
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collectors.traces, server)
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
+        collectors.metrics, server
+    )
+    collectors.port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    yield collector, port
+    yield collectors
     server.stop(grace=None)
 
 
 async def test_the_pipeline_s_spans_reach_an_otlp_grpc_collector(
-    collector: tuple[Collector, int], monkeypatch: pytest.MonkeyPatch
+    collector: Collectors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    receiver, port = collector
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
+    endpoint = f"http://127.0.0.1:{collector.port}"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
 
     await run_service()
 
-    assert_exported_pipeline(exported_spans(receiver.requests))
+    assert_exported_pipeline(exported_spans(collector.traces.requests))
+
+
+def test_otel_metrics_exporter_otlp_pushes_the_metrics(
+    collector: Collectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = f"http://127.0.0.1:{collector.port}"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+
+    push_a_duration(monkeypatch)
+
+    (request,) = collector.metrics.requests
+    assert_pushed_duration(request)

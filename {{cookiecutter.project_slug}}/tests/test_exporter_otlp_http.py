@@ -1,8 +1,13 @@
 """The OTLP HTTP exporter: configured by the standard variables, and delivering the
-pipeline's spans as protobuf POSTs to `/v1/traces`."""
+pipeline's spans as protobuf POSTs to `/v1/traces`, and with OTEL_METRICS_EXPORTER=otlp
+the metrics to `/v1/metrics`."""
 
 import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -15,6 +20,7 @@ from tests.exported import assert_exported_pipeline
 from tests.fresh_service import run_service
 from tests.http_receiver import Received, http_receiver
 from tests.otlp_request import exported_spans
+from tests.pushed_metrics import assert_pushed_duration, push_a_duration
 
 
 def test_the_exporter_is_otlp_over_http() -> None:
@@ -40,3 +46,18 @@ async def test_the_pipeline_s_spans_reach_an_otlp_http_collector(
         await run_service()
 
     assert_exported_pipeline(exported_spans(requests_to_traces(receiver.requests)))
+
+
+def test_otel_metrics_exporter_otlp_pushes_the_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reply = ExportMetricsServiceResponse().SerializeToString()
+    with http_receiver(200, reply, "application/x-protobuf") as receiver:
+        monkeypatch.setenv(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{receiver.port}"
+        )
+        push_a_duration(monkeypatch)
+
+    (request,) = receiver.requests
+    assert request.path == "/v1/metrics"
+    assert_pushed_duration(ExportMetricsServiceRequest.FromString(request.body))

@@ -6,6 +6,7 @@ import logging
 import pytest
 from {{ broker.module }} import {{ broker.broker_class }}
 from opentelemetry import trace
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
@@ -55,5 +56,6 @@ def test_sdk_disabled_puts_no_tracing_middleware_on_the_broker(
 ) -> None:
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     provider = telemetry.create_tracer_provider()
+    meters = MeterProvider()
 
-    assert telemetry.telemetry_middleware(provider) is None
+    assert telemetry.telemetry_middleware(provider, meters) is None

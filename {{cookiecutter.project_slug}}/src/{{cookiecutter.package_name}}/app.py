@@ -4,7 +4,7 @@
 import logging
 from importlib.metadata import version
 
-from faststream import FastStream
+from faststream.asgi import AsgiFastStream
 from {{ broker.module }} import {{ broker.broker_class }}
 from faststream.specification import AsyncAPI
 {%- if cookiecutter.broker == "redis" %}
@@ -16,7 +16,13 @@ from {{ cookiecutter.package_name }}.handlers import router
 from {{ cookiecutter.package_name }}.logs import (
     BROKER_LOGGER,
     configure_logging,
+    quiet_http_access_log,
 )
+from {{ cookiecutter.package_name }}.metrics import (
+    create_meter_provider,
+    metrics_endpoint,
+)
+from {{ cookiecutter.package_name }}.probes import liveness, readiness
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import declare_dead_letter_queues
 {%- endif %}
@@ -28,6 +34,7 @@ from {{ cookiecutter.package_name }}.streams import (
 )
 {%- endif %}
 from {{ cookiecutter.package_name }}.telemetry import (
+    build_resource,
     create_tracer_provider,
     start_exporting,
     telemetry_middleware,
@@ -36,7 +43,8 @@ from {{ cookiecutter.package_name }}.topology import settings
 
 configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
-tracing = telemetry_middleware(tracer_provider)
+meter_provider = create_meter_provider(build_resource())
+tracing = telemetry_middleware(tracer_provider, meter_provider)
 
 broker_security = BrokerSecurity()
 broker = {{ broker.broker_class }}(
@@ -55,9 +63,15 @@ STREAMS = [settings.orders_topic, settings.invoices_topic]
 logger = logging.getLogger(__name__)
 {%- endif %}
 
+# The broker and, on HTTP_PORT, the probes and metrics, served by one process.
 # FastStream's own lines (start, stop) in the same format as everything else.
-app = FastStream(
+app = AsgiFastStream(
     broker,
+    asgi_routes=[
+        ("/health/live", liveness(broker)),
+        ("/health/ready", readiness(broker)),
+        ("/metrics", metrics_endpoint),
+    ],
     logger=logging.getLogger("{{ cookiecutter.package_name }}.app"),
     # The AsyncAPI document (`faststream docs serve`) names this project.
     specification=AsyncAPI(
@@ -65,6 +79,27 @@ app = FastStream(
         version=version("{{ cookiecutter.project_slug }}"),
     ),
 )
+
+# What `faststream run` serves HTTP on when not given --port (uvicorn's default).
+DEFAULT_HTTP_PORT = 8000
+
+
+@app.on_startup
+def check_http_port(port: int | None = None) -> None:
+    # `faststream run` passes its --port to this hook and to uvicorn, which binds it
+    # (the image's command gives it HTTP_PORT): probes and Prometheus are told
+    # HTTP_PORT, so a different port would fail them all.
+    served = port or DEFAULT_HTTP_PORT
+    if served != settings.http_port:
+        msg = (
+            f"HTTP_PORT is {settings.http_port} but the endpoints would be served on "
+            f"{served}: run `faststream run {{ cookiecutter.package_name }}.app:app "
+            f"--port {settings.http_port}`"
+        )
+        raise ValueError(msg)
+
+
+app.on_startup(quiet_http_access_log)
 
 
 @app.on_startup
@@ -115,6 +150,8 @@ async def prepare_dead_letter_queues() -> None:
 
 
 @app.after_shutdown
-def flush_spans() -> None:
-    # Ends the batch processor: spans still queued are exported before exit.
+def flush_telemetry() -> None:
+    # Ends the batch processor: spans still queued are exported before exit (and
+    # metrics, when they are pushed).
     tracer_provider.shutdown()
+    meter_provider.shutdown()

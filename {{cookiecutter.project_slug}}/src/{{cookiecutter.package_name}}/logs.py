@@ -65,3 +65,9 @@ def configure_logging(level: str) -> None:
     broker_logger = logging.getLogger(BROKER_LOGGER)
     broker_logger.handlers = [stderr_handler(BROKER_LOG_FORMAT, FastStreamFields())]
     broker_logger.propagate = False
+
+
+def quiet_http_access_log() -> None:
+    """uvicorn logs every HTTP request at INFO: probes every few seconds would drown
+    the service's own lines. Called once uvicorn has set up its loggers."""
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         description="This replica's name in the consumer group (CONSUMER_NAME).",
     )
 {%- endif %}
+    http_port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        description="Port of /health/live, /health/ready and /metrics (HTTP_PORT).",
+    )
     log_level: str = Field(
         default="INFO",
         pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$",

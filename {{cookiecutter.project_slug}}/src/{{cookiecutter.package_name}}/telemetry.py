@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from {{ broker.middleware_module }} import {{ broker.middleware_class }}
 from opentelemetry import trace
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import (
     SERVICE_NAME,
     SERVICE_VERSION,
@@ -62,14 +63,17 @@ def sdk_disabled() -> bool:
 
 
 def telemetry_middleware(
-    tracer_provider: TracerProvider,
+    tracer_provider: TracerProvider, meter_provider: MeterProvider
 ) -> {{ broker.middleware_class }} | None:
-    """FastStream's tracing middleware for this broker, as it ships: a span per
+    """FastStream's telemetry middleware for this broker, as it ships: a span per
     publish and per message processed, with W3C `traceparent` carried in the message
-    headers. None with OTEL_SDK_DISABLED=true: no per-message tracing work at all."""
+    headers, and the duration of each in a histogram (metrics.py). None with
+    OTEL_SDK_DISABLED=true: no per-message telemetry work at all."""
     if sdk_disabled():
         return None
-    return {{ broker.middleware_class }}(tracer_provider=tracer_provider)
+    return {{ broker.middleware_class }}(
+        tracer_provider=tracer_provider, meter_provider=meter_provider
+    )
 
 
 # The batch processor's thread can wait a few hundred milliseconds for the GIL while

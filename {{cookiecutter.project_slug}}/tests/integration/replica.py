@@ -10,6 +10,8 @@ It creates `SPANS_FILE.ready` once its subscribers have started{% if kafka %} an
 
 import asyncio
 import json
+import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,8 +63,17 @@ class JsonLinesSpanExporter(SpanExporter):
         self._file.close()
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def main() -> None:
     spans_file = Path(sys.argv[1])
+    # Replicas on one host each need an HTTP port of their own (8000 by default).
+    http_port = free_port()
+    os.environ["HTTP_PORT"] = str(http_port)  # read when the app is imported
     from {{ cookiecutter.package_name }}.app import (
         app,
 {%- if kafka %}
@@ -89,7 +100,7 @@ def main() -> None:
 {%- endif %}
         spans_file.with_suffix(".ready").touch()
 
-    asyncio.run(app.run())
+    asyncio.run(app.run(run_extra_options={"port": http_port}))
 
 
 if __name__ == "__main__":

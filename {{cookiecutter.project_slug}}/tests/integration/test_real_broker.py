@@ -18,11 +18,13 @@ from opentelemetry.trace import StatusCode
 from redis.asyncio import Redis
 {%- endif %}
 
+from {{ cookiecutter.package_name }}.app import app
 from {{ cookiecutter.package_name }}.handlers import dispatch_invoice
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import dead_letter_queue
 {%- endif %}
 from {{ cookiecutter.package_name }}.topology import address, settings
+from tests.asgi_client import asgi_get
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (
     INVOICES,
@@ -116,6 +118,41 @@ async def test_an_order_crosses_the_real_broker_in_one_trace(
     processed = dict(trace[f"{INVOICES} process"].attributes or {})
     assert processed["messaging.system"] == "{{ broker.messaging_system }}"
     assert processed["messaging.message.id"]
+
+
+def counted(metrics: str, name: str, topic: str) -> float:
+    """The count of `name` for the destination ending in `topic` (RabbitMQ names
+    destinations after their exchange too)."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith(name + "{")
+        and f'{topic}"' in line
+        and "error_type" not in line
+    )
+
+
+async def test_the_endpoints_answer_for_the_real_broker(
+    real_broker: {{ broker.broker_class }}, spans: InMemorySpanExporter
+) -> None:
+    order_id = f"order-{uuid.uuid4().hex[:8]}"
+
+    await real_broker.publish(
+        order_numbered(order_id),
+        **address(settings.orders_topic),
+    )
+    await wait_for_trace(spans, order_id, size=5)
+    status, body = await asgi_get(app, "/metrics")
+
+    assert status == 200
+    metrics = body.decode()
+    process = "messaging_process_duration_seconds_count"
+    assert counted(metrics, process, settings.orders_topic) >= 1
+    assert counted(metrics, process, settings.invoices_topic) >= 1
+    publish = "messaging_publish_duration_seconds_count"
+    assert counted(metrics, publish, settings.invoices_topic) >= 1
+    assert await asgi_get(app, "/health/ready") == (204, b"")
+    assert await asgi_get(app, "/health/live") == (204, b"")
 
 
 async def test_a_malformed_order_is_an_error_span_settled_once(

@@ -5,9 +5,17 @@ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; default http://localhost:4317), _HEADERS,
 _TIMEOUT, _COMPRESSION, _CERTIFICATE and _INSECURE.
 """
 
+from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.metrics.export import MetricExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
 
 def build_span_exporter() -> SpanExporter:
     return OTLPSpanExporter()
+
+
+def build_metric_exporter() -> MetricExporter:
+    """For OTEL_METRICS_EXPORTER=otlp: the same variables, with _METRICS_ in place of
+    _TRACES_ for a metrics-only setting."""
+    return OTLPMetricExporter()

@@ -6,9 +6,17 @@ http://localhost:4318; `/v1/traces` is appended) or OTEL_EXPORTER_OTLP_TRACES_EN
 and _CERTIFICATE.
 """
 
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.metrics.export import MetricExporter
 from opentelemetry.sdk.trace.export import SpanExporter
 
 
 def build_span_exporter() -> SpanExporter:
     return OTLPSpanExporter()
+
+
+def build_metric_exporter() -> MetricExporter:
+    """For OTEL_METRICS_EXPORTER=otlp: the same variables, with _METRICS_ in place of
+    _TRACES_ for a metrics-only setting."""
+    return OTLPMetricExporter()

@@ -1,0 +1,150 @@
+"""What metrics add per message, for the two ways FastStream offers them.
+
+Run with a generated project's interpreter, in its directory:
+`python <this file> <package> [orders a run]`. Each run is a fresh interpreter that
+imports the project's app and sends orders through its broker held in memory
+(FastStream's test broker): each order is two messages published and two processed,
+through the project's own middlewares, with spans recorded and not exported. Three
+configurations, taking turns run by run:
+
+- `traces only`: the telemetry middleware with a no-op meter provider (what the
+  project did before it had metrics);
+- `otel metrics`: the project as generated, the telemetry middleware recording its
+  duration histograms into a `MeterProvider` with a Prometheus reader;
+- `prometheus middleware`: traces only, plus FastStream's
+  `<Broker>PrometheusMiddleware` with a registry of its own.
+
+The pipeline costs about a millisecond a message, so a difference of a few
+microseconds between them is within the noise of a shared machine. The OTel path's
+cost is therefore also measured where it is paid: the middleware records one
+histogram value per message processed and one per message published, with the same
+two attributes, and does the rest of its work either way. `otel record` is two
+`record` calls into the project's `MeterProvider` (views and Prometheus reader), less
+two into the no-op one, best of five loops of 100 000.
+
+Prints one JSON line: for each configuration, the best of the runs' CPU microseconds
+per message processed and the difference from `traces only`; and `otel record`.
+"""
+
+import asyncio
+import importlib
+import json
+import logging
+import subprocess
+import sys
+import time
+from typing import Any
+
+CONFIGURATIONS = ("traces only", "otel metrics", "prometheus middleware")
+RUNS = 5
+ORDERS = 3000  # a run; the second argument changes it
+MESSAGES_PER_ORDER = 2  # the order and its invoice, each published and processed
+
+
+def load_app(package: str, configuration: str) -> Any:
+    """The project's app module, built for `configuration`."""
+    if configuration != "otel metrics":
+        from opentelemetry.metrics import NoOpMeterProvider
+
+        metrics = importlib.import_module(f"{package}.metrics")
+        metrics.create_meter_provider = lambda resource: NoOpMeterProvider()
+    app = importlib.import_module(f"{package}.app")
+    if configuration == "prometheus middleware":
+        from prometheus_client import CollectorRegistry
+
+        telemetry = type(app.tracing)
+        module = importlib.import_module(
+            telemetry.__module__.replace(".opentelemetry", ".prometheus")
+        )
+        middleware = getattr(
+            module, telemetry.__name__.replace("Telemetry", "Prometheus")
+        )
+        app.broker.add_middleware(middleware(registry=CollectorRegistry()))
+    return app
+
+
+async def send_orders(package: str, configuration: str, orders: int) -> float:
+    """CPU seconds for `orders` orders through the in-memory broker."""
+    app = load_app(package, configuration)
+    topology = importlib.import_module(f"{package}.topology")
+    broker_module = importlib.import_module(
+        type(app.broker).__module__.split(".broker")[0]
+    )
+    test_broker = getattr(broker_module, f"Test{type(app.broker).__name__}")
+    order = {
+        "order_id": "order-1",
+        "customer_id": "customer-1",
+        "items": [{"sku": "tea", "quantity": 2, "unit_price": "4.25"}],
+    }
+    destination = topology.address(topology.settings.orders_topic)
+    async with test_broker(app.broker) as broker:
+        for _ in range(200):  # warm up
+            await broker.publish(order, **destination)
+        started = time.process_time()
+        for _ in range(orders):
+            await broker.publish(order, **destination)
+        return time.process_time() - started
+
+
+def record_cost(package: str) -> float:
+    """Microseconds of CPU the OTel path adds per message: two histogram records."""
+    from opentelemetry.metrics import NoOpMeterProvider
+
+    metrics = importlib.import_module(f"{package}.metrics")
+    telemetry = importlib.import_module(f"{package}.telemetry")
+    attributes = {
+        "messaging.system": "redis",
+        "messaging.destination_publish.name": "orders",
+    }
+
+    def loop(provider: Any) -> float:
+        histogram = provider.get_meter("faststream").create_histogram(
+            "messaging.process.duration", unit="s"
+        )
+        best = float("inf")
+        for _ in range(5):
+            started = time.process_time()
+            for _ in range(100_000):
+                histogram.record(0.0123, attributes)
+                histogram.record(0.0045, attributes)
+            best = min(best, (time.process_time() - started) / 100_000 * 1e6)
+        return best
+
+    provider = metrics.create_meter_provider(telemetry.build_resource())
+    return loop(provider) - loop(NoOpMeterProvider())
+
+
+def one_run(package: str, configuration: str, orders: int) -> float:
+    """Microseconds of CPU per message processed, in a fresh interpreter."""
+    result = subprocess.run(
+        [sys.executable, __file__, package, str(orders), configuration],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    package = sys.argv[1]
+    orders = int(sys.argv[2]) if len(sys.argv) > 2 else ORDERS
+    if len(sys.argv) > 3:  # one run, in the child interpreter
+        logging.disable(logging.CRITICAL)
+        seconds = asyncio.run(send_orders(package, sys.argv[3], orders))
+        print(seconds / (orders * MESSAGES_PER_ORDER) * 1e6)
+        return
+    best = {name: float("inf") for name in CONFIGURATIONS}
+    for _ in range(RUNS):
+        for name in CONFIGURATIONS:
+            best[name] = min(best[name], one_run(package, name, orders))
+    base = best["traces only"]
+    figures: dict[str, Any] = {
+        name: {"us_per_message": round(us, 1), "added_us": round(us - base, 1)}
+        for name, us in best.items()
+    }
+    figures["otel record"] = {"added_us": round(record_cost(package), 2)}
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+{%- set exporter = cookiecutter._exporters[cookiecutter.exporter] -%}
+"""Metrics: what FastStream's telemetry middleware records for every message, the
+`messaging.process.duration` and `messaging.publish.duration` histograms (seconds,
+by destination and error type; their counts are the messages), collected by an
+OpenTelemetry `MeterProvider` and served at /metrics in Prometheus' text format.
+{%- if exporter.pushes_metrics %}
+With OTEL_METRICS_EXPORTER=otlp they are also pushed over OTLP, to the same endpoint
+as the spans (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to change it), every
+OTEL_METRIC_EXPORT_INTERVAL milliseconds (default 60000).
+{%- endif %}
+
+/metrics also has the process's CPU, memory and garbage collector figures, which the
+Prometheus client collects by itself. OTEL_SDK_DISABLED=true turns the messaging
+metrics off together with the traces.
+"""
+
+import logging
+import os
+
+from faststream.asgi import AsgiResponse, get
+from faststream.asgi.types import Scope
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    MetricReader,
+{%- if exporter.pushes_metrics %}
+    PeriodicExportingMetricReader,
+{%- endif %}
+)
+from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+from opentelemetry.sdk.resources import Resource
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+{%- if exporter.pushes_metrics %}
+
+from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import (
+    build_metric_exporter,
+)
+{%- endif %}
+
+logger = logging.getLogger(__name__)
+
+# The semantic conventions' buckets for messaging durations, in seconds (the SDK's
+# default ones, up to 10 000, are meant for milliseconds).
+DURATION_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    7.5,
+    10.0,
+)
+# /metrics is always served; these add nothing to it, or push besides it.
+ACCEPTED_EXPORTERS = ("prometheus", "none"{% if exporter.pushes_metrics %}, "otlp"{% endif %})
+
+
+def requested_exporters() -> set[str]:
+    """The names in OTEL_METRICS_EXPORTER (comma separated). One this service does not
+    know is a mistake to fix, not to guess at: it is logged and the service exits."""
+    value = os.environ.get("OTEL_METRICS_EXPORTER", "")
+    names = {name.strip().lower() for name in value.split(",") if name.strip()}
+    if unknown := names - set(ACCEPTED_EXPORTERS):
+        logger.critical(
+            "OTEL_METRICS_EXPORTER=%r: %s unknown here; use %s (/metrics is always "
+            "served)",
+            value,
+            ", ".join(sorted(unknown)),
+            " or ".join(ACCEPTED_EXPORTERS),
+        )
+        raise SystemExit(2)
+    return names
+
+
+def create_meter_provider(resource: Resource) -> MeterProvider:
+    """A provider whose readers collect only when asked: importing the app sends
+    nothing."""
+    readers: list[MetricReader] = [PrometheusMetricReader()]
+{%- if exporter.pushes_metrics %}
+    if "otlp" in requested_exporters():
+        readers.append(PeriodicExportingMetricReader(build_metric_exporter()))
+{%- else %}
+    requested_exporters()  # refuses a name this service does not know
+{%- endif %}
+    durations = View(
+        instrument_name="messaging.*.duration",
+        aggregation=ExplicitBucketHistogramAggregation(DURATION_BUCKETS),
+    )
+    return MeterProvider(metric_readers=readers, resource=resource, views=[durations])
+
+
+@get(include_in_schema=False)
+async def metrics_endpoint(scope: Scope) -> AsgiResponse:
+    """Everything in the Prometheus client's registry, the reader's metrics included."""
+    return AsgiResponse(
+        generate_latest(REGISTRY), 200, {"content-type": CONTENT_TYPE_LATEST}
+    )

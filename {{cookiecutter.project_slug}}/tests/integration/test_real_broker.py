@@ -121,8 +121,8 @@ async def test_an_order_crosses_the_real_broker_in_one_trace(
 
 
 def counted(metrics: str, name: str, topic: str) -> float:
-    """The count of `name` for the destination ending in `topic` (RabbitMQ names
-    destinations after their exchange too)."""
+    """The count of `name` for the destination ending in `topic`{% if broker.span_prefix %} (RabbitMQ names
+    destinations after their exchange too){% endif %}."""
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in metrics.splitlines()

@@ -62,6 +62,11 @@ def fresh_import(*names: str) -> Iterator[list[ModuleType]]:
         with logging_put_back():
             yield [import_module(f"{PACKAGE}.{name}") for name in names]
     finally:
+        fresh_app = sys.modules.get(f"{PACKAGE}.app")
+        if fresh_app is not None and fresh_app is not shared.get(f"{PACKAGE}.app"):
+            # Its metric reader registered with prometheus_client's global registry,
+            # which the shared app's /metrics reads: take it off again.
+            fresh_app.meter_provider.shutdown()
         for name in package_modules():
             del sys.modules[name]
         sys.modules.update(shared)

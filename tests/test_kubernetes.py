@@ -183,6 +183,40 @@ def test_spans_carry_the_pod_and_node_names(baked: Baked) -> None:
         assert names.index(variable) < names.index("OTEL_RESOURCE_ATTRIBUTES")
 
 
+def served_paths(project: Path) -> set[str]:
+    """The paths the generated app routes to its ASGI endpoints."""
+    package = project / "src" / project.name.replace("-", "_")
+    app = (package / "app.py").read_text()
+    routes = app[app.index("asgi_routes=[") : app.index("],", app.index("asgi_routes"))]
+    return set(re.findall(r'\("(/[^"]*)",', routes))
+
+
+def default_http_port(project: Path) -> int:
+    """HTTP_PORT's default in the generated settings."""
+    package = project / "src" / project.name.replace("-", "_")
+    tree = ast.parse((package / "settings.py").read_text())
+    (field,) = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == "http_port"
+    ]
+    assert isinstance(field, ast.Call)
+    (default,) = [k.value for k in field.keywords if k.arg == "default"]
+    return int(ast.literal_eval(default))
+
+
+def test_the_service_serves_the_contract(bake: Bake) -> None:
+    project = bake("kafka", "otlp-grpc")
+
+    assert served_paths(project) == {LIVENESS_PATH, READINESS_PATH, METRICS_PATH}
+    assert default_http_port(project) == HTTP_PORT
+    dockerfile = (project / "Dockerfile").read_text()
+    assert re.search(rf"\bHTTP_PORT={HTTP_PORT}\b", dockerfile)
+    assert '--port \\"$HTTP_PORT\\"' in dockerfile
+
+
 def test_probes_and_metrics_are_where_the_service_serves_them(bake: Bake) -> None:
     manifests = load_manifests(bake("kafka", "otlp-grpc"))
     container = manifests.container

@@ -81,7 +81,12 @@ def test_generated_dependabot_covers_every_pinned_kind_grouped(cookies: Any) -> 
         directories = update.get("directories", [update.get("directory")])
         assert all((project / d.lstrip("/")).is_dir() for d in directories)
     (compose,) = [u for u in updates if u["package-ecosystem"] == "docker-compose"]
-    images = {f.parent for f in project.rglob("*.yaml") if "image:" in f.read_text()}
+    # (The Kubernetes manifests name the service's own image, which no bot pins.)
+    images = {
+        f.parent
+        for f in project.rglob("*.yaml")
+        if "image:" in f.read_text() and "kubernetes" not in f.parts
+    }
     assert images <= {project / d.lstrip("/") for d in compose["directories"]}
 
 

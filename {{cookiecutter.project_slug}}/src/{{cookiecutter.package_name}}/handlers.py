@@ -11,6 +11,10 @@ from opentelemetry import trace
 
 from {{ cookiecutter.package_name }}.models import Invoice, Order, price
 from {{ cookiecutter.package_name }}.topology import (
+{%- if cookiecutter.broker == "redis" %}
+    abandoned_invoices,
+    abandoned_orders,
+{%- endif %}
     invoice_publisher,
     invoices,
     orders,
@@ -24,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 
 @orders
+{%- if cookiecutter.broker == "redis" %}
+@abandoned_orders
+{%- endif %}
 @invoice_publisher
 async def price_order(order: Order) -> Invoice:
     """Price an order and publish the invoice (the return value) to INVOICES_TOPIC."""
@@ -42,6 +49,9 @@ async def price_order(order: Order) -> Invoice:
 
 
 @invoices
+{%- if cookiecutter.broker == "redis" %}
+@abandoned_invoices
+{%- endif %}
 async def dispatch_invoice(invoice: Invoice) -> None:
     """The end of the pipeline: hand the invoice over (here, to the log)."""
     trace.get_current_span().set_attribute("app.invoice.total", str(invoice.total))

@@ -16,7 +16,10 @@ from {{ cookiecutter.package_name }}.queues import (
 from {{ cookiecutter.package_name }}.topology import settings
 {%- elif cookiecutter.broker == "nats" %}
 
-from {{ cookiecutter.package_name }}.topology import durable_name, settings
+from {{ cookiecutter.package_name }}.topology import (
+    durable_name,
+    settings,
+)
 {%- endif %}
 
 

@@ -23,7 +23,11 @@ from {{ cookiecutter.package_name }}.handlers import dispatch_invoice
 from {{ cookiecutter.package_name }}.queues import dead_letter_queue
 {%- endif %}
 {%- if cookiecutter.broker == "nats" %}
-from {{ cookiecutter.package_name }}.topology import address, durable_name, settings
+from {{ cookiecutter.package_name }}.topology import (
+    address,
+    durable_name,
+    settings,
+)
 {%- else %}
 from {{ cookiecutter.package_name }}.topology import address, settings
 {%- endif %}

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,17 +86,74 @@ asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
 '''
 
 
+COUNTER = '''\
+"""Count the invoices on INVOICES_TOPIC, as another service reading them would: a
+group (or queue, or subscription) of its own, COUNT_GROUP. One line per invoice."""
+
+import os
+from typing import Any
+
+from faststream import FastStream
+from {module} import {broker_class}
+{counter_import}
+from {package}.topology import settings
+
+GROUP = os.environ["COUNT_GROUP"]
+broker = {broker_class}(settings.broker_url)
+
+
+@broker.subscriber({counter_subscription})
+async def count(invoice: dict[str, Any]) -> None:
+    print("counted", invoice["order_id"], flush=True)
+
+
+app = FastStream(broker)
+'''
+
+# How the counter reads the invoices on each broker, beside the service's own group.
+COUNTER_SUBSCRIPTIONS = {
+    "kafka": (
+        "",
+        'settings.invoices_topic, group_id=GROUP, auto_offset_reset="earliest"',
+    ),
+    "rabbit": (
+        "from faststream.rabbit import RabbitQueue",
+        "RabbitQueue(GROUP, auto_delete=True, routing_key=settings.invoices_topic), "
+        'exchange="amq.direct"',
+    ),
+    "nats": (
+        "from faststream.nats import JStream, PullSub",
+        "settings.invoices_topic, stream=JStream(settings.stream_name, declare=False), "
+        "durable=GROUP, pull_sub=PullSub(batch_size=10)",
+    ),
+    "redis": (
+        "from faststream.redis import StreamSub",
+        'stream=StreamSub(settings.invoices_topic, group=GROUP, consumer="counter")',
+    ),
+    "mqtt": (
+        "from faststream.mqtt import QoS",
+        "settings.invoices_topic, qos=QoS.AT_LEAST_ONCE",
+    ),
+}
+COUNTER_SUBSCRIPTIONS["confluent"] = COUNTER_SUBSCRIPTIONS["kafka"]
+
+
 def write_scripts(project: Path, package: str, broker: str) -> None:
-    """The runner and the publisher, for this project's broker."""
+    """The runner, the publisher and the invoice counter, for this project's
+    broker."""
     table = BROKER_TABLE[broker]
+    counter_import, counter_subscription = COUNTER_SUBSCRIPTIONS[broker]
     names = {
         "package": package,
         "module": table["module"],
         "broker_class": table["broker_class"],
+        "counter_import": counter_import,
+        "counter_subscription": counter_subscription,
     }
     for name, text in [
         ("fault_runner.py", RUNNER),
         ("fault_publish.py", PUBLISHER),
+        ("fault_count.py", COUNTER),
     ]:
         (project / name).write_text(text.format(**names))
 
@@ -206,6 +264,55 @@ def mosquitto(data_dir: Path) -> BrokerServer:
     )
 
 
+class PrivateBroker:
+    """A private server for `broker` and how the service reaches it."""
+
+    def __init__(self, broker: str, data_dir: Path) -> None:
+        self.broker = broker
+        self.monitor_port = free_port()
+        servers = {
+            "redis": lambda: redis_server(data_dir),
+            "nats": lambda: nats_server(data_dir, self.monitor_port),
+            "mqtt": lambda: mosquitto(data_dir),
+        }
+        self.server: BrokerServer = servers[broker]()
+
+    @property
+    def url(self) -> str:
+        return f"{self.broker}://127.0.0.1:{self.server.port}"
+
+    def jetstream_consumers(self) -> int:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.monitor_port}/jsz", timeout=5
+        ) as reply:
+            return int(json.load(reply).get("consumers", 0))
+
+    def mqtt_subscribed(self, topic: str) -> bool:
+        assert self.server.log is not None
+        return topic in self.server.log.read_text(errors="replace")
+
+    def wait_for_consumers(self, environment: dict[str, str]) -> None:
+        """Wait until the service has subscribed (again): MQTT keeps no message for a
+        topic nobody subscribes to, and a JetStream stream takes messages only once
+        it is back after a restart. Redis Streams keep them."""
+        if self.broker == "nats":
+            wait_for(lambda: self.jetstream_consumers() >= 2, 60, "the consumers")
+        elif self.broker == "mqtt":
+            topic = (
+                f"$share/{environment['CONSUMER_GROUP']}/{environment['ORDERS_TOPIC']}"
+            )
+            wait_for(
+                lambda: self.mqtt_subscribed(topic), 60, f"a subscriber to {topic}"
+            )
+
+
+@contextmanager
+def private_broker(broker: str, data_dir: Path) -> Iterator[PrivateBroker]:
+    private = PrivateBroker(broker, data_dir)
+    with running(private.server):
+        yield private
+
+
 def _generated_http_receiver() -> ModuleType:
     """The generated projects' own test receiver (`tests/http_receiver.py`, plain
     Python in the template), loaded from the template."""
@@ -288,6 +395,7 @@ class Service:
         if "--port" not in arguments:
             arguments = (*arguments, "--port", str(self.http_port))
             environment = {**environment, "HTTP_PORT": str(self.http_port)}
+        self.environment = environment
         self.process = subprocess.Popen(
             [str(project / ".venv" / "bin" / "faststream"), "run", app, *arguments],
             cwd=project,
@@ -335,6 +443,7 @@ class Service:
         return int(line.split()[1])
 
     def kill(self) -> None:
+        """SIGKILL, as a crash or the out-of-memory killer: nothing is finished."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)

@@ -28,6 +28,13 @@ def pytest_configure() -> None:
     os.environ["ORDERS_TOPIC"] = f"test-orders-{run}"
     os.environ["INVOICES_TOPIC"] = f"test-invoices-{run}"
     os.environ["CONSUMER_GROUP"] = f"test-{run}"
+{%- if cookiecutter.broker == "nats" %}
+    os.environ["STREAM_NAME"] = f"test-{run}"
+{%- elif cookiecutter.broker == "redis" %}
+    os.environ["CONSUMER_NAME"] = f"test-{run}"
+{%- elif cookiecutter.broker == "mqtt" %}
+    os.environ["MQTT_CLIENT_ID"] = f"test-{run}"
+{%- endif %}
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,12 @@ broker = {{ broker.broker_class }}(
     security=broker_security.security(),
 {%- if cookiecutter.broker == "confluent" %}
     config=broker_security.config(),
+{%- elif cookiecutter.broker == "mqtt" %}
+    # A persistent session: what the broker sent and this replica did not
+    # acknowledge is sent again when it reconnects (see topology.py).
+    client_id=settings.mqtt_client_id,
+    clean_session=False,
+    session_expiry_interval=settings.session_expiry_s,
 {%- endif %}
     # Outermost first: a failure is logged inside the message's span.
     middlewares=[tracing, FailureLogging] if tracing else [FailureLogging],
@@ -113,6 +119,12 @@ async def prepare_streams() -> None:
     client = await broker.connect()
     if isinstance(client, Redis):  # not FastStream's in-memory test broker
         await create_groups(client, STREAMS, settings.consumer_group)
+        # Before reading anything new: what this replica had read but not handled
+        # when it last stopped without handing it back (killed, out of memory).
+        returned = await hand_back_pending(
+            client, STREAMS, settings.consumer_group, settings.consumer_name
+        )
+        logger.info("handed back %d entries left from before a restart", returned)
     # FastStream 0.7.8 gives a Redis publisher its connection only after every
     # subscriber has started, so orders already waiting in the stream when a replica
     # starts would be handled before their invoices could be published (and lost):

@@ -5,21 +5,19 @@ Telemetry is configured by the standard `OTEL_*` variables, which the OpenTeleme
 SDK reads itself; only what OpenTelemetry has no variable for lives here.
 """
 
-{% if cookiecutter.broker == "redis" -%}
-import os
+{% if cookiecutter.broker in ("redis", "mqtt") -%}
 import socket
 
+{% endif -%}
+{% if cookiecutter.broker == "nats" -%}
+from faststream.nats import RetentionPolicy
 {% endif -%}
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
 SERVICE_NAME = "{{ cookiecutter.project_slug }}"
-{%- if cookiecutter.broker == "redis" %}
-
-
-def _default_consumer_name() -> str:
-    # Unique per replica, as a Redis Streams consumer group requires.
-    return f"{socket.gethostname()}-{os.getpid()}"
+{%- if cookiecutter.broker == "nats" %}
+DAY_S = 24 * 60 * 60
 {%- endif %}
 
 
@@ -43,18 +41,67 @@ class Settings(BaseSettings):
         min_length=1,
         description="Group that replicas of this service share (CONSUMER_GROUP).",
     )
-{%- if cookiecutter.broker in ("rabbit", "redis") %}
+{%- if cookiecutter.broker in ("rabbit", "redis", "nats") %}
     prefetch_count: int = Field(
         default=10,
         ge=1,
         description="Unacknowledged messages a replica may hold (PREFETCH_COUNT).",
     )
 {%- endif %}
+{%- if cookiecutter.broker == "nats" %}
+    stream_name: str = Field(
+        default=SERVICE_NAME,
+        pattern=r"^[^.*>\s/\\]+$",
+        description="JetStream stream holding both topics (STREAM_NAME).",
+    )
+    stream_retention: RetentionPolicy = Field(
+        default=RetentionPolicy.LIMITS,
+        description="limits, interest or workqueue (STREAM_RETENTION).",
+    )
+    stream_max_age_s: float = Field(
+        default=7 * DAY_S,
+        gt=0,
+        description="How long the stream keeps a message (STREAM_MAX_AGE_S).",
+    )
+    ack_wait_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds before an unacknowledged message is redelivered "
+        "(ACK_WAIT_S).",
+    )
+    max_deliver: int = Field(
+        default=5,
+        ge=1,
+        description="Deliveries of a message before JetStream gives up on it "
+        "(MAX_DELIVER).",
+    )
+{%- endif %}
+{%- if cookiecutter.broker == "mqtt" %}
+    mqtt_client_id: str = Field(
+        default_factory=socket.gethostname,
+        min_length=1,
+        description="This replica's client id, the same across its restarts: it "
+        "names the session the broker keeps for it (MQTT_CLIENT_ID).",
+    )
+    session_expiry_s: int = Field(
+        default=120,
+        ge=1,
+        description="How long the broker keeps a disconnected replica's session "
+        "(SESSION_EXPIRY_S).",
+    )
+{%- endif %}
 {%- if cookiecutter.broker == "redis" %}
     consumer_name: str = Field(
-        default_factory=_default_consumer_name,
+        default_factory=socket.gethostname,
         min_length=1,
-        description="This replica's name in the consumer group (CONSUMER_NAME).",
+        description="This replica's name in the consumer group, the same across "
+        "its restarts (CONSUMER_NAME).",
+    )
+    claim_idle_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds an entry may wait unacknowledged before another "
+        "replica claims it (CLAIM_IDLE_S).",
     )
 {%- endif %}
     http_port: int = Field(

@@ -5,7 +5,12 @@ is lost between replicas:
   orders sent before a replica ever ran are read too;
 - a replica that stops hands back what it read but did not handle: each such entry is
   added to the stream again, with the same fields (its `traceparent` too, so its trace
-  goes on), and acknowledged, in one transaction; the next replica reads it.
+  goes on), and acknowledged, in one transaction; the next replica reads it;
+- a replica that was killed instead hands back, when it starts again under the same
+  `CONSUMER_NAME`, what it had left pending.
+
+Entries left by a replica that never comes back are claimed by the others (FastStream's
+`XAUTOCLAIM` subscriber in topology.py).
 """
 
 from typing import Any, cast

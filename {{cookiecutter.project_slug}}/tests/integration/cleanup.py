@@ -14,6 +14,12 @@ from {{ cookiecutter.package_name }}.queues import (
 {%- elif cookiecutter.broker == "redis" %}
 
 from {{ cookiecutter.package_name }}.topology import settings
+{%- elif cookiecutter.broker == "nats" %}
+
+from {{ cookiecutter.package_name }}.topology import (
+    durable_name,
+    settings,
+)
 {%- endif %}
 
 
@@ -31,6 +37,17 @@ async def remove_destinations(
     client = Redis.from_url(settings.broker_url)
     await client.delete(*topics)
     await client.aclose()
+{%- elif cookiecutter.broker == "nats" %}
+    """The group's durable consumers outlive the run, and the stream keeps its
+    messages: remove them, and the stream once no consumer is left on it."""
+    jetstream = broker.connection.jetstream()
+    for topic in topics:
+        name = durable_name(topic, group)
+        await jetstream.delete_consumer(settings.stream_name, name)
+        await jetstream.purge_stream(settings.stream_name, subject=topic)
+    info = await jetstream.stream_info(settings.stream_name)
+    if info.state.consumer_count == 0:
+        await jetstream.delete_stream(settings.stream_name)
 {%- elif cookiecutter.broker in ("kafka", "confluent") %}
     """Nothing to remove: Kafka topics are left to the broker's retention."""
 {%- else %}

@@ -23,7 +23,15 @@ from {{ cookiecutter.package_name }}.handlers import dispatch_invoice
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import dead_letter_queue
 {%- endif %}
+{%- if cookiecutter.broker == "nats" %}
+from {{ cookiecutter.package_name }}.topology import (
+    address,
+    durable_name,
+    settings,
+)
+{%- else %}
 from {{ cookiecutter.package_name }}.topology import address, settings
+{%- endif %}
 from tests.asgi_client import asgi_get
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (
@@ -69,6 +77,15 @@ async def pending(stream: str, group: str) -> int:
     finally:
         await client.aclose()
     return int(summary["pending"])
+{%- elif cookiecutter.broker == "nats" %}
+
+
+async def unacknowledged(broker: NatsBroker, topic: str) -> int:
+    """Messages the group's consumer of `topic` delivered and awaits an ack for."""
+    info = await broker.connection.jetstream().consumer_info(
+        settings.stream_name, durable_name(topic, settings.consumer_group)
+    )
+    return int(info.num_ack_pending or 0)
 {%- endif %}
 
 
@@ -189,4 +206,6 @@ async def test_a_malformed_order_is_an_error_span_settled_once(
     assert headers["x-first-death-reason"] == "rejected"
 {%- elif cookiecutter.broker == "redis" %}
     assert await pending(settings.orders_topic, settings.consumer_group) == 0
+{%- elif cookiecutter.broker == "nats" %}
+    assert await unacknowledged(real_broker, settings.orders_topic) == 0
 {%- endif %}

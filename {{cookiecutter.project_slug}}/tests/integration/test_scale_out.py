@@ -76,6 +76,13 @@ class Replica:
             "ORDERS_TOPIC": ORDERS_TOPIC,
             "INVOICES_TOPIC": INVOICES_TOPIC,
             "CONSUMER_GROUP": GROUP,
+{%- if cookiecutter.broker == "redis" %}
+            # One host runs them all: each needs a name of its own, as pods have.
+            "CONSUMER_NAME": f"{GROUP}-{self.name}",
+{%- elif cookiecutter.broker == "mqtt" %}
+            # One host runs them all: each needs a client id of its own, as pods have.
+            "MQTT_CLIENT_ID": f"{GROUP}-{self.name}",
+{%- endif %}
         }
         with self.log_file.open("w") as log:
             self.process = subprocess.Popen(  # noqa: S603

@@ -163,4 +163,3 @@ def test_the_matrix_covers_every_choice() -> None:
     assert len(all_combinations()) == 6 * 5 * 4
     # Only console with a backend is refused: 6 brokers x 3 backends.
     assert len(accepted) == 120 - 18
-

@@ -99,8 +99,7 @@ def check_http_port(port: int | None = None) -> None:
     if served != settings.http_port:
         msg = (
             f"HTTP_PORT is {settings.http_port} but the endpoints would be served on "
-            f"{served}: run `faststream run {{ cookiecutter.package_name }}.app:app "
-            f"--port {settings.http_port}`"
+            f"{served}: run `faststream run {__name__}:app --port {settings.http_port}`"
         )
         raise ValueError(msg)
 

@@ -62,6 +62,10 @@ SERVERS = {
         USER,
         "--pass",
         PASSWORD,
+        # The service reads through JetStream; its data in the test's own directory.
+        "-js",
+        "-sd",
+        "jetstream",
     ],
 }
 URLS = {"redis": "redis://127.0.0.1:{port}", "nats": "nats://127.0.0.1:{port}"}

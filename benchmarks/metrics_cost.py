@@ -1,7 +1,9 @@
 """What metrics add per message, for the two ways FastStream offers them.
 
 Run with a generated project's interpreter, in its directory:
-`python <this file> <package> [orders a run]`. Each run is a fresh interpreter that
+`python <this file> <package> [orders a run]`, or `python <this file> <package>
+--records` for the two records alone (the `metrics` figure of `benchmarks/run.py`).
+Each run is a fresh interpreter that
 imports the project's app and sends orders through its broker held in memory
 (FastStream's test broker): each order is two messages published and two processed,
 through the project's own middlewares, with spans recorded and not exported. Three
@@ -20,7 +22,8 @@ cost is therefore also measured where it is paid: the middleware records one
 histogram value per message processed and one per message published, with the same
 two attributes, and does the rest of its work either way. `otel record` is two
 `record` calls into the project's `MeterProvider` (views and Prometheus reader), less
-two into the no-op one, best of five loops of 100 000.
+two into the no-op one, best of five loops of 40 000, inside a sampled span as in the
+service; and the same into a provider that keeps exemplars as the SDK does by default.
 
 Prints one JSON line: for each configuration, the best of the runs' CPU microseconds
 per message processed and the difference from `traces only`; and `otel record`.
@@ -30,6 +33,7 @@ import asyncio
 import importlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -38,6 +42,7 @@ from typing import Any
 CONFIGURATIONS = ("traces only", "otel metrics", "prometheus middleware")
 RUNS = 5
 ORDERS = 3000  # a run; the second argument changes it
+RECORD_LOOP = 40_000  # records of each kind a loop, best of five
 MESSAGES_PER_ORDER = 2  # the order and its invoice, each published and processed
 
 
@@ -86,32 +91,47 @@ async def send_orders(package: str, configuration: str, orders: int) -> float:
         return time.process_time() - started
 
 
-def record_cost(package: str) -> float:
-    """Microseconds of CPU the OTel path adds per message: two histogram records."""
+def record_cost(package: str) -> dict[str, float]:
+    """Microseconds of CPU the OTel path adds per message: the two histogram records
+    (one process, one publish) with the attributes FastStream gives them, made as in
+    the service, inside a sampled span; into the project's provider as generated, and
+    into one that keeps exemplars as the SDK does by default, each less the no-op."""
+    from opentelemetry import trace
     from opentelemetry.metrics import NoOpMeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
 
     metrics = importlib.import_module(f"{package}.metrics")
     telemetry = importlib.import_module(f"{package}.telemetry")
-    attributes = {
+    process = {
         "messaging.system": "redis",
         "messaging.destination_publish.name": "orders",
     }
+    publish = {"messaging.system": "redis", "messaging.destination.name": "invoices"}
+    span = TracerProvider().get_tracer(__name__).start_span("orders process")
 
     def loop(provider: Any) -> float:
-        histogram = provider.get_meter("faststream").create_histogram(
-            "messaging.process.duration", unit="s"
-        )
+        meter = provider.get_meter("faststream")
+        processed = meter.create_histogram("messaging.process.duration", unit="s")
+        published = meter.create_histogram("messaging.publish.duration", unit="s")
         best = float("inf")
-        for _ in range(5):
-            started = time.process_time()
-            for _ in range(100_000):
-                histogram.record(0.0123, attributes)
-                histogram.record(0.0045, attributes)
-            best = min(best, (time.process_time() - started) / 100_000 * 1e6)
+        with trace.use_span(span):
+            for _ in range(5):
+                started = time.process_time()
+                for _ in range(RECORD_LOOP):
+                    processed.record(0.0123, process)
+                    published.record(0.0045, publish)
+                best = min(best, (time.process_time() - started) / RECORD_LOOP * 1e6)
         return best
 
-    provider = metrics.create_meter_provider(telemetry.build_resource())
-    return loop(provider) - loop(NoOpMeterProvider())
+    resource = telemetry.build_resource()
+    generated = metrics.create_meter_provider(resource)
+    os.environ["OTEL_METRICS_EXEMPLAR_FILTER"] = "trace_based"
+    with_exemplars = metrics.create_meter_provider(resource)
+    noop = loop(NoOpMeterProvider())
+    return {
+        "otel record": loop(generated) - noop,
+        "otel record, SDK default exemplars": loop(with_exemplars) - noop,
+    }
 
 
 def one_run(package: str, configuration: str, orders: int) -> float:
@@ -127,6 +147,10 @@ def one_run(package: str, configuration: str, orders: int) -> float:
 
 def main() -> None:
     package = sys.argv[1]
+    if sys.argv[2:] == ["--records"]:  # the records alone: `benchmarks/run.py` asks
+        figures = {name: round(us, 2) for name, us in record_cost(package).items()}
+        print(json.dumps(figures))
+        return
     orders = int(sys.argv[2]) if len(sys.argv) > 2 else ORDERS
     if len(sys.argv) > 3:  # one run, in the child interpreter
         logging.disable(logging.CRITICAL)
@@ -142,7 +166,8 @@ def main() -> None:
         name: {"us_per_message": round(us, 1), "added_us": round(us - base, 1)}
         for name, us in best.items()
     }
-    figures["otel record"] = {"added_us": round(record_cost(package), 2)}
+    for name, added in record_cost(package).items():
+        figures[name] = {"added_us": round(added, 2)}
     print(json.dumps(figures))
 
 

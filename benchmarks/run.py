@@ -52,6 +52,7 @@ BROKERS = ["kafka", "confluent", "rabbit", "nats", "redis", "mqtt"]
 PYTHON = "3.11"
 HARNESS = Path(__file__).with_name("harness.py")
 RECEIVER = Path(__file__).with_name("otlp_receiver.py")
+METRICS_COST = Path(__file__).with_name("metrics_cost.py")
 # Spans the service records per sampled order: the order arrives with its context,
 # so `orders process`, `invoices publish`, `invoices process`.
 SPANS_PER_ORDER = 3
@@ -153,6 +154,24 @@ def unit_suite(project: Project) -> dict[str, Any]:
     if result.returncode != 0:
         raise SystemExit(f"the generated unit suite failed:\n{result.stdout[-3000:]}")
     return {"seconds": seconds, "counts": pytest_counts(result.stdout)}
+
+
+def metrics_cost(project: Project) -> float:
+    """CPU microseconds the metrics add per message (its two histogram records), by
+    `benchmarks/metrics_cost.py --records` in the project's interpreter: a few
+    microseconds are below what the service's rounds can resolve."""
+    result = subprocess.run(
+        [str(project.python), str(METRICS_COST), project.package, "--records"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"measuring the metrics failed:\n{result.stderr[-3000:]}")
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures["otel record"]
 
 
 @contextmanager
@@ -282,6 +301,7 @@ def dropped(result: dict[str, Any]) -> int:
 def report(
     results: dict[str, dict[str, dict[str, Any]]],
     suites: dict[str, dict[str, Any]],
+    metrics_us: dict[str, float],
     generate_s: list[float],
     orders: int,
     rounds: int,
@@ -295,14 +315,16 @@ def report(
         "local receiver. orders/s: the best round; cpu us: the service process's "
         "median CPU time per order (all its threads); vs: ratios to bare and to "
         "documented; spans: received/expected (sampled: expected counts the upstream "
-        "sampled orders only); ready: from process start to the app started"
+        "sampled orders only); ready: from process start to the app started; "
+        "metrics us: CPU the template's metrics add per message, its two histogram "
+        "records measured alone (benchmarks/metrics_cost.py --records)"
     )
     print()
     print(
         "| broker | mode | orders/s | vs bare | vs documented | cpu us | cpu vs "
-        "documented | spans | orders handled | ready s | max RSS MB |"
+        "documented | spans | orders handled | ready s | max RSS MB | metrics us |"
     )
-    print("|---" * 11 + "|")
+    print("|---" * 12 + "|")
     for broker, result in results.items():
         bare, documented = result["bare"], result["documented"]
         for name, row in result.items():
@@ -314,7 +336,8 @@ def report(
                 f"| {ratio(row['cpu_us'], documented['cpu_us']):.2f} "
                 f"| {row['spans_exported']}/{row['spans_expected']} "
                 f"| {row['handled']}/{row['orders']} "
-                f"| {row['ready_s']:.2f} | {row['max_rss_mb']:.0f} |"
+                f"| {row['ready_s']:.2f} | {row['max_rss_mb']:.0f} "
+                f"| {metrics_us[broker]:.1f} |"
             )
     print()
 
@@ -326,6 +349,7 @@ def report(
 
     print(f"min traced/bare ratio: {worst(min, 'per_second', 'template', 'bare'):.2f}")
     print(f"min sampled/bare ratio: {worst(min, 'per_second', 'sampled', 'bare'):.2f}")
+    print(f"max metrics us per message: {max(metrics_us.values()):.1f}")
     cpu = worst(max, "cpu_us", "template", "documented")
     print(f"template/documented cpu ratio: {cpu:.2f}")
     throughput = worst(min, "per_second", "template", "documented")
@@ -360,6 +384,7 @@ def main() -> None:
 
     results: dict[str, dict[str, dict[str, Any]]] = {}
     suites: dict[str, dict[str, Any]] = {}
+    metrics_us: dict[str, float] = {}
     generate_s: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as stack:
         kafka_url = None
@@ -380,6 +405,7 @@ def main() -> None:
                     otlp_receiver(projects[PYTHON].python, Path(workdir))
                 )
             suites[broker] = unit_suite(projects[PYTHON])
+            metrics_us[broker] = metrics_cost(projects[PYTHON])
             url = kafka_url if broker in KAFKA_PROTOCOL else LOCAL_SERVERS[broker]
             assert url is not None
             results[broker] = benchmark(
@@ -391,7 +417,7 @@ def main() -> None:
                 arguments.orders,
                 arguments.rounds,
             )
-    report(results, suites, generate_s, arguments.orders, arguments.rounds)
+    report(results, suites, metrics_us, generate_s, arguments.orders, arguments.rounds)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ from tests.template import TEMPLATE_DIR
 ROW = re.compile(
     r"^\| (?P<broker>[\w-]+) \| (?P<mode>[\w\[\]+=.-]+) \| \d+ \| [\d.]+ \| [\d.]+ "
     r"\| \d+ \| [\d.]+ \| (?P<exported>\d+)/(?P<expected>\d+) "
-    r"\| (?P<handled>\d+)/(?P<orders>\d+) \| [\d.]+ \| \d+ \|$",
+    r"\| (?P<handled>\d+)/(?P<orders>\d+) \| [\d.]+ \| \d+ \| (?P<metrics>[\d.]+) \|$",
     re.M,
 )
 CLOSING_LINES = [
     r"min traced/bare ratio: \d+\.\d\d",
     r"min sampled/bare ratio: \d+\.\d\d",
+    r"max metrics us per message: \d+\.\d",
     r"template/documented cpu ratio: \d+\.\d\d",
     r"template/documented throughput ratio: \d+\.\d\d",
     r"spans dropped: \d+",

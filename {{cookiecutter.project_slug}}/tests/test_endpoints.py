@@ -9,6 +9,7 @@ import logging
 import pytest
 from faststream.asgi import AsgiFastStream
 from {{ broker.module }} import {{ broker.broker_class }}
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter
 
 from {{ cookiecutter.package_name }} import metrics
 from {{ cookiecutter.package_name }}.app import app, check_http_port
@@ -92,6 +93,16 @@ def test_an_unknown_metrics_exporter_is_refused_with_the_valid_ones(
     assert "OTEL_METRICS_EXPORTER='prometheus,statsd': statsd unknown here" in (
         caplog.text
     )
+
+
+def test_no_exemplars_unless_otel_metrics_exemplar_filter_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OTEL_METRICS_EXEMPLAR_FILTER", raising=False)
+    assert isinstance(metrics.exemplar_filter(), AlwaysOffExemplarFilter)
+
+    monkeypatch.setenv("OTEL_METRICS_EXEMPLAR_FILTER", "trace_based")
+    assert metrics.exemplar_filter() is None  # the SDK reads the variable
 
 
 def test_the_http_port_must_be_the_one_http_port_says() -> None:

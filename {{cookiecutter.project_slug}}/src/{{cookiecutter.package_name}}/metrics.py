@@ -20,7 +20,7 @@ import os
 from faststream.asgi import AsgiResponse, get
 from faststream.asgi.types import Scope
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.metrics.export import (
     MetricReader,
 {%- if exporter.pushes_metrics %}
@@ -92,7 +92,22 @@ def create_meter_provider(resource: Resource) -> MeterProvider:
         instrument_name="messaging.*.duration",
         aggregation=ExplicitBucketHistogramAggregation(DURATION_BUCKETS),
     )
-    return MeterProvider(metric_readers=readers, resource=resource, views=[durations])
+    return MeterProvider(
+        metric_readers=readers,
+        resource=resource,
+        views=[durations],
+        exemplar_filter=exemplar_filter(),
+    )
+
+
+def exemplar_filter() -> AlwaysOffExemplarFilter | None:
+    """No exemplars unless OTEL_METRICS_EXEMPLAR_FILTER asks for them (None lets the SDK
+    read it). The SDK's default keeps one per bucket from sampled spans, at about a
+    third of each record's cost, and the Prometheus text format of /metrics carries
+    none of them."""
+    if os.environ.get("OTEL_METRICS_EXEMPLAR_FILTER"):
+        return None
+    return AlwaysOffExemplarFilter()
 
 
 @get(include_in_schema=False)

@@ -32,6 +32,8 @@ from typing import Any
 import pytest
 
 from tests.brokers import free_port, wait_until_listening
+from tests.combinations import Combination
+from tests.projects import generate, install
 from tests.template import BROKER_TABLE, TEMPLATE_DIR
 
 RUNNER = '''\
@@ -447,6 +449,29 @@ class Service:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+# The fault tests' projects run on the oldest Python the template offers.
+PYTHON = "3.11"
+
+
+def project_factory(
+    tmp_path_factory: pytest.TempPathFactory, exporter: str, backend: str
+) -> Callable[[str], Path]:
+    """A generated project per broker with the fault scripts written into it, made
+    and installed on first use (a module's fixture keeps one per worker)."""
+    made: dict[str, Path] = {}
+
+    def project(broker: str) -> Path:
+        if broker not in made:
+            output = tmp_path_factory.mktemp(f"{broker}-{exporter}")
+            path = generate(output, Combination(broker, exporter, backend, PYTHON))
+            install(path, PYTHON)
+            write_scripts(path, path.name.replace("-", "_"), broker)
+            made[broker] = path
+        return made[broker]
+
+    return project
 
 
 def run_script(project: Path, environment: dict[str, str], *arguments: str) -> None:

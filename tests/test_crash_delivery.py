@@ -18,7 +18,6 @@ the run's own); Kafka and Confluent use a Tansu broker of their own.
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -29,19 +28,17 @@ from pathlib import Path
 import pytest
 
 from tests.brokers import KAFKA_PROTOCOL, LOCAL_SERVERS, tansu_server
-from tests.combinations import Combination
 from tests.faults import (
     Service,
     private_broker,
     project_environment,
+    project_factory,
     publish,
-    write_scripts,
+    run_script,
 )
-from tests.projects import generate, install
 
 pytestmark = pytest.mark.generated
 
-PYTHON = "3.11"
 REPLICAS = 3
 BURSTS, BURST = 3, 100
 ORDERS = BURSTS * BURST
@@ -58,19 +55,8 @@ PRIVATE = ("redis", "nats", "mqtt")
 
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """A generated project per broker, installed once per module and worker."""
-    made: dict[str, Path] = {}
-
-    def project(broker: str) -> Path:
-        if broker not in made:
-            output = tmp_path_factory.mktemp(f"crash-{broker}")
-            path = generate(output, Combination(broker, "console", "none", PYTHON))
-            install(path, PYTHON)
-            write_scripts(path, path.name.replace("-", "_"), broker)
-            made[broker] = path
-        return made[broker]
-
-    return project
+    """A project per broker; spans to the console, which nobody reads here."""
+    return project_factory(tmp_path_factory, "console", "none")
 
 
 @contextmanager
@@ -85,26 +71,14 @@ def broker_url(broker: str, data_dir: Path) -> Iterator[str]:
         yield LOCAL_SERVERS[broker]
 
 
-def run_python(project: Path, environment: dict[str, str], code: str) -> None:
-    result = subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), "-c", code],
-        cwd=project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
 def prepare(broker: str, project: Path, environment: dict[str, str]) -> None:
     """Kafka shares work by partition: a partition per replica."""
     if broker in KAFKA_PROTOCOL:
         topics = [environment["ORDERS_TOPIC"], environment["INVOICES_TOPIC"]]
-        run_python(
+        run_script(
             project,
             environment,
+            "-c",
             "import asyncio\n"
             f"from tests.integration.{broker}_partitions import create_topics\n"
             f"asyncio.run(create_topics({environment['BROKER_URL']!r}, {topics!r}, "
@@ -116,9 +90,10 @@ def clean_up(broker: str, project: Path, environment: dict[str, str]) -> None:
     """The shared RabbitMQ keeps the run's durable queues: remove them."""
     if broker == "rabbit":
         topics = [environment["ORDERS_TOPIC"], environment["INVOICES_TOPIC"]]
-        run_python(
+        run_script(
             project,
             environment,
+            "-c",
             "import asyncio\n"
             "from faststream.rabbit import RabbitBroker\n"
             "from tests.integration.cleanup import remove_destinations\n"

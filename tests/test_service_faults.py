@@ -9,14 +9,15 @@ Kafka's stand-in here, Tansu, keeps topics in memory only, so a restart of it is
 empty broker; RabbitMQ has no cheap private instance. Both are left out.
 
 All three deliver at least once (JetStream for NATS, QoS 1 for MQTT): what a stopped
-replica leaves unhandled goes to the next one. One loss is left, a strict xfail: on
-MQTT, what the last replica of a group publishes after it unsubscribed on SIGTERM.
-Crashes (SIGKILL) are in test_crash_delivery.py.
+replica leaves unhandled goes to the next one, and on MQTT the last replica of a
+group finishes its orders before it stops reading invoices (app.py). Crashes
+(SIGKILL) are in test_crash_delivery.py.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +25,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.combinations import Combination
 from tests.faults import (
     STOPPED_BY_SIGTERM,
     PrivateBroker,
@@ -32,36 +32,22 @@ from tests.faults import (
     ZipkinEndpoint,
     private_broker,
     project_environment,
+    project_factory,
     publish,
     unresponsive_endpoint,
-    write_scripts,
     zipkin_endpoint,
 )
-from tests.projects import generate, install
 
 pytestmark = pytest.mark.generated
 
-PYTHON = "3.11"
 HANDLED = re.compile(r"priced order (order-\d+)")
 DISPATCHED = re.compile(r"invoice for order (order-\d+) ready")
 
 
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """A generated project per broker (Zipkin exporter: its JSON is read here as is),
-    installed once per module and worker."""
-    made: dict[str, Path] = {}
-
-    def project(broker: str) -> Path:
-        if broker not in made:
-            output = tmp_path_factory.mktemp(f"faults-{broker}")
-            path = generate(output, Combination(broker, "zipkin", "zipkin", PYTHON))
-            install(path, PYTHON)
-            write_scripts(path, path.name.replace("-", "_"), broker)
-            made[broker] = path
-        return made[broker]
-
-    return project
+    """A project per broker; Zipkin exporter: its JSON is read here as is."""
+    return project_factory(tmp_path_factory, "zipkin", "zipkin")
 
 
 def service_environment(
@@ -166,20 +152,10 @@ def test_a_message_in_flight_when_the_broker_restarts_is_finished_once(
     assert_traced_as_logged(spans, service)
 
 
-# MQTT keeps a message only for the subscriptions that exist: a lone replica that
-# stops unsubscribes first (FastStream does), so the invoice it publishes while
-# finishing reaches no subscriber of its group. Strict: passes once that changes.
-MQTT_LONE_REPLICA_LOSS = pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="MQTT: what the last replica of a group publishes after unsubscribing "
-    "on SIGTERM reaches no subscriber",
-)
-
-
-@pytest.mark.parametrize(
-    "broker", ["redis", "nats", pytest.param("mqtt", marks=MQTT_LONE_REPLICA_LOSS)]
-)
+# MQTT keeps a message only for the subscriptions that exist: a lone replica must
+# stop reading orders before invoices, or the invoice it publishes while finishing
+# would reach no subscriber of its group.
+@pytest.mark.parametrize("broker", ["redis", "nats", "mqtt"])
 def test_sigterm_finishes_the_message_in_flight_and_exports_its_spans(
     broker: str, projects: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -215,26 +191,41 @@ def test_sigterm_finishes_the_message_in_flight_and_exports_its_spans(
 
 
 def run_through_an_outage(
-    project: Path, private: PrivateBroker, spans_url: str, **extra: str
-) -> tuple[Service, list[int]]:
+    project: Path, private: PrivateBroker, **extra: str
+) -> tuple[Service, list[int], float]:
     """CHUNKS x CHUNK orders through the service while its span endpoint hangs; the
-    service's resident memory after each chunk is handled."""
-    environment = service_environment(private.url, spans_url, **extra)
-    service = Service(project, environment)
-    samples = []
+    service's resident memory after each chunk is handled, and the seconds it ran.
+    The first export hangs for the whole run whatever the broker's pace (its timeout
+    is longer than the run), and fails at once when the endpoint goes away before
+    the stop."""
+    with unresponsive_endpoint() as url:
+        environment = service_environment(
+            private.url, url, OTEL_EXPORTER_ZIPKIN_TIMEOUT="600", **extra
+        )
+        started = time.monotonic()
+        service = Service(project, environment)
+        samples = []
+        try:
+            private.wait_for_consumers(environment)
+            for chunk in range(CHUNKS):
+                publish(project, environment, chunk * CHUNK, CHUNK)
+                done = (chunk + 1) * CHUNK
+                service.wait_for_line("ready for customer", 120, times=done)
+                samples.append(service.resident_kib())
+        except BaseException:
+            service.kill()
+            raise
     try:
-        private.wait_for_consumers(environment)
-        for chunk in range(CHUNKS):
-            publish(project, environment, chunk * CHUNK, CHUNK)
-            service.wait_for_line("ready for customer", 120, times=(chunk + 1) * CHUNK)
-            samples.append(service.resident_kib())
         service.terminate()
     finally:
         service.kill()
-    return service, samples
+    return service, samples, time.monotonic() - started
 
 
+# 5 x 800 orders, 4 spans each: the default queue (8192 spans, and 512 in the hung
+# export) is full after 2176 orders, within the third chunk.
 CHUNKS, CHUNK = 5, 800
+FULL_FROM_CHUNK = 2
 
 
 @pytest.mark.parametrize("broker", ["nats"])
@@ -243,21 +234,22 @@ def test_an_exporter_outage_keeps_memory_bounded_and_counts_every_lost_span(
 ) -> None:
     project = projects(broker)
     orders = CHUNKS * CHUNK
-    with private_broker(broker, tmp_path) as private, unresponsive_endpoint() as url:
-        service, bounded = run_through_an_outage(project, private, url)
+    with private_broker(broker, tmp_path) as private:
+        service, bounded, seconds = run_through_an_outage(project, private)
         # The same outage with a queue that never fills: what the limit saves.
-        _, unbounded = run_through_an_outage(
-            project, private, url, OTEL_BSP_MAX_QUEUE_SIZE=str(10 * orders)
+        _, unbounded, _ = run_through_an_outage(
+            project, private, OTEL_BSP_MAX_QUEUE_SIZE=str(10 * orders)
         )
 
     print(f"resident KiB after each {CHUNK} orders: {bounded} vs {unbounded}")
     print("\n".join(line for line in service.lines if "INFO" not in line))
     assert service.process.returncode == STOPPED_BY_SIGTERM, service.log()
     assert handled(DISPATCHED, service) == {f"order-{n}": 1 for n in range(orders)}
-    # The log: the outage once, the queue's overflow once, and the count at stop:
+    # The log: the outage once, the queue's overflow said by the SDK at most once
+    # in 20 s (not once per span dropped: thousands are), and the count at stop:
     # every span the service made (4 an order) dropped, and counted.
     assert service.count("is failing") == 1
-    assert service.count("Queue full") <= 1
+    assert 1 <= service.count("Queue full") <= 1 + seconds // 20
     ((lost, ended),) = (
         (int(match[1]), int(match[2]))
         for line in service.lines
@@ -267,9 +259,13 @@ def test_an_exporter_outage_keeps_memory_bounded_and_counts_every_lost_span(
     # exact, on any SDK version.
     assert lost == ended >= 4 * orders, service.log()
     assert service.count("Traceback") == 0
-    # Memory: from the second chunk on, the bounded queue holds it flat where the
+    # Memory: once the bounded queue is full it holds memory flat, where the
     # unbounded one keeps every span.
-    grown, grown_unbounded = bounded[-1] - bounded[1], unbounded[-1] - unbounded[1]
+    first = FULL_FROM_CHUNK
+    grown, grown_unbounded = (
+        bounded[-1] - bounded[first],
+        unbounded[-1] - unbounded[first],
+    )
     assert grown < grown_unbounded / 3, (bounded, unbounded)
 
 
@@ -279,7 +275,7 @@ def test_an_exporter_outage_keeps_memory_bounded_and_counts_every_lost_span(
         pytest.param("redis", False, id="redis-arriving"),
         pytest.param("redis", True, id="redis-waiting"),
         pytest.param("nats", False, id="nats-arriving"),
-        pytest.param("mqtt", False, id="mqtt-arriving", marks=MQTT_LONE_REPLICA_LOSS),
+        pytest.param("mqtt", False, id="mqtt-arriving"),
     ],
 )
 def test_what_a_stopped_replica_leaves_goes_to_the_next_one(
@@ -307,7 +303,9 @@ def test_what_a_stopped_replica_leaves_goes_to_the_next_one(
             service.kill()
         successor = Service(project, {**environment, "HOLD_S": "0"})
         try:
-            successor.wait_for_line("ready for customer", 15, times=orders)
+            # What the stopped replica finished before it left, the successor does not.
+            left = orders - handled(DISPATCHED, service).total()
+            successor.wait_for_line("ready for customer", 15, times=left)
             successor.terminate()
         finally:
             successor.kill()

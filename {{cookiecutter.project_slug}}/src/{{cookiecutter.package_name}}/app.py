@@ -39,7 +39,11 @@ from {{ cookiecutter.package_name }}.telemetry import (
     start_exporting,
     telemetry_middleware,
 )
+{%- if cookiecutter.broker == "mqtt" %}
+from {{ cookiecutter.package_name }}.topology import orders, settings
+{%- else %}
 from {{ cookiecutter.package_name }}.topology import settings
+{%- endif %}
 
 configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
@@ -157,6 +161,18 @@ async def prepare_dead_letter_queues() -> None:
         [settings.orders_topic, settings.invoices_topic],
         settings.consumer_group,
     )
+{%- endif %}
+{%- if cookiecutter.broker == "mqtt" %}
+
+
+@app.on_shutdown
+async def finish_orders_first() -> None:
+    # FastStream stops every subscriber at once, and an MQTT broker keeps a message
+    # only for subscriptions that exist: on the last replica, the invoices of orders
+    # still in flight would find no invoices subscription. Stop reading orders first
+    # (this waits for those in flight, up to the graceful timeout), while invoices
+    # are still read; the broker then stops the rest.
+    await orders.stop()
 {%- endif %}
 
 

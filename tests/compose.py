@@ -37,6 +37,7 @@ class Service:
     name: str
     spec: dict[str, Any]
     directory: Path  # relative paths in the spec are relative to this
+    declared_volumes: frozenset[str] = frozenset()  # by the file that defines it
 
     @property
     def environment(self) -> dict[str, str]:
@@ -52,21 +53,31 @@ class Service:
         mounts = []
         for volume in self.spec.get("volumes", []):
             source, target, *mode = str(volume).split(":")
-            mounts.append((self.directory / source, target, mode[0] if mode else ""))
+            if source.startswith((".", "/")):
+                mode_given = mode[0] if mode else ""
+                mounts.append((self.directory / source, target, mode_given))
         return mounts
+
+    def named_volumes(self) -> list[str]:
+        """The volumes it mounts by name (compose keeps their data)."""
+        sources = (str(volume).split(":")[0] for volume in self.spec.get("volumes", []))
+        return [source for source in sources if not source.startswith((".", "/"))]
 
 
 def load_stack(project: Path) -> dict[str, Service]:
     """Every service of the project's stack, each file validated on the way."""
     root = validate_compose_file(project / "compose.yaml")
     services = {
-        name: Service(name, spec, project) for name, spec in root["services"].items()
+        name: Service(name, spec, project, frozenset(root.get("volumes") or {}))
+        for name, spec in root["services"].items()
     }
     for included in root.get("include", []):
         path = project / included
-        for name, spec in validate_compose_file(path)["services"].items():
+        document = validate_compose_file(path)
+        volumes = frozenset(document.get("volumes") or {})
+        for name, spec in document["services"].items():
             assert name not in services, f"{name} is defined twice"
-            services[name] = Service(name, spec, path.parent)
+            services[name] = Service(name, spec, path.parent, volumes)
     return services
 
 

@@ -120,7 +120,12 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
         for source, _, mode in service.mounts():
             assert source.is_file(), f"{service.name} mounts a missing {source}"
             assert mode == "ro", f"{service.name} mounts {source} writable"
-            assert yaml.safe_load(source.read_text()), source
+            if source.suffix in (".yaml", ".yml"):
+                assert yaml.safe_load(source.read_text()), source
+        for volume in service.named_volumes():
+            assert volume in service.declared_volumes, (
+                f"{service.name} mounts volume {volume}, which its file never declares"
+            )
         for dependency, condition in service.spec.get("depends_on", {}).items():
             assert dependency in stack
             if condition["condition"] == "service_healthy":

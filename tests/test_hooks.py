@@ -281,6 +281,7 @@ def test_main_reports_every_problem_on_stderr(
             "zipkin",
             "tempo",
             [
+                "compose/mosquitto.conf",
                 "compose/mosquitto.yaml",
                 "compose/tempo",
                 "compose/tempo.yaml",
@@ -294,6 +295,7 @@ def test_main_reports_every_problem_on_stderr(
             "otlp-grpc",
             "zipkin",
             [
+                "compose/mosquitto.conf",
                 "compose/mosquitto.yaml",
                 "compose/otel-collector",
                 "compose/otel-collector.yaml",

@@ -40,7 +40,7 @@ import resource
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -49,15 +49,11 @@ from faststream import BaseMiddleware, FastStream
 
 @dataclass(frozen=True)
 class Broker:
-    """What the harness needs to know of a broker: where FastStream keeps it and its
-    telemetry middleware, how a publish names its destination, and what a run
-    leaves behind on the server."""
+    """Where FastStream keeps a broker and its telemetry middleware."""
 
     module: str
     broker_class: str
     middleware_class: str
-    destination_keyword: str | None = None  # None: the first positional argument
-    publish_options: dict[str, str] = field(default_factory=dict)
 
 
 BROKERS = {
@@ -65,20 +61,9 @@ BROKERS = {
     "confluent": Broker(
         "faststream.confluent", "KafkaBroker", "KafkaTelemetryMiddleware"
     ),
-    # The generated service reads a topic as a routing key of `amq.direct`.
-    "rabbit": Broker(
-        "faststream.rabbit",
-        "RabbitBroker",
-        "RabbitTelemetryMiddleware",
-        publish_options={"exchange": "amq.direct"},
-    ),
+    "rabbit": Broker("faststream.rabbit", "RabbitBroker", "RabbitTelemetryMiddleware"),
     "nats": Broker("faststream.nats", "NatsBroker", "NatsTelemetryMiddleware"),
-    "redis": Broker(
-        "faststream.redis",
-        "RedisBroker",
-        "RedisTelemetryMiddleware",
-        destination_keyword="stream",
-    ),
+    "redis": Broker("faststream.redis", "RedisBroker", "RedisTelemetryMiddleware"),
     "mqtt": Broker("faststream.mqtt", "MQTTBroker", "MQTTTelemetryMiddleware"),
 }
 
@@ -158,18 +143,17 @@ def traceparents(orders: int, ratio: float, seed: int) -> list[str]:
 async def feed(arguments: argparse.Namespace) -> None:
     """Publish the stream from a plain, untraced client of the same broker."""
     settings = service_settings(arguments.package)
-    broker = BROKERS[arguments.broker]
     feeder = broker_class(arguments.broker)(settings.broker_url, logger=CLIENT_LOGGER)
     headers = traceparents(arguments.orders, arguments.ratio, arguments.seed)
+    # As the project's own code publishes an order (its delivery guarantees: MQTT's
+    # QoS 1, a JetStream publish confirmed, RabbitMQ's exchange).
+    topology = importlib.import_module(f"{arguments.package}.topology")
+    destination = topology.address(settings.orders_topic)
 
     def publish(number: int) -> Awaitable[Any]:
-        options: dict[str, Any] = dict(broker.publish_options)
-        destination = [settings.orders_topic]
-        if broker.destination_keyword:
-            options[broker.destination_keyword] = destination.pop()
         order = {**ORDER, "order_id": f"order-{number}"}
         traceparent = {"traceparent": headers[number]}
-        return feeder.publish(order, *destination, headers=traceparent, **options)
+        return feeder.publish(order, headers=traceparent, **destination)
 
     async with feeder:
         for start in range(0, arguments.orders, FEED_CONCURRENCY):

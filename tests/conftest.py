@@ -66,14 +66,15 @@ def output_dir(tmp_path: Path) -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Figures that tests record as a `cases` property (from every xdist worker)."""
+    """Figures that tests record as a `figure` property (from every xdist worker):
+    the cases a test tried, how long a generated project's suite took."""
     figures = [
         str(value)
         for report in terminalreporter.stats.get("passed", [])
         for name, value in report.user_properties
-        if name == "cases"
+        if name == "figure"
     ]
     if figures:
-        terminalreporter.section("cases tried")
+        terminalreporter.section("figures")
         for line in sorted(figures):
             terminalreporter.write_line(line)

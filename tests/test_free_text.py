@@ -357,7 +357,7 @@ def test_free_text_is_refused_or_kept_as_data(
 
     how = "typed at the prompts" if at_prompt else "given as --no-input key=value"
     outcomes = ", ".join(f"{count} {outcome}" for outcome, count in cases.most_common())
-    record_property("cases", f"free text {how}: {cases.total()} cases: {outcomes}")
+    record_property("figure", f"free text {how}: {cases.total()} cases: {outcomes}")
     assert cases.total() >= EXAMPLES
     assert cases["generated"] > EXAMPLES // 4
     assert cases["refused by the pre-gen hook"] > EXAMPLES // 4

@@ -5,6 +5,7 @@ against a real broker for every broker (see `combinations.py`)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,10 @@ def test_generated_project_passes_its_own_checks(
 
 @pytest.mark.parametrize("combination", params(INTEGRATION))
 def test_integration_tests_pass_against_the_real_broker(
-    output_dir: Path, combination: Combination, broker_url: str
+    output_dir: Path,
+    combination: Combination,
+    broker_url: str,
+    record_property: Callable[[str, object], None],
 ) -> None:
     project = generate(output_dir, combination)
     install(project, combination.python_version)
@@ -81,4 +85,6 @@ def test_integration_tests_pass_against_the_real_broker(
     # A skip means the broker was not reached: that is a failure here.
     assert set(counts) == {"passed", "deselected"}, counts
     assert counts["passed"] >= 3, counts
-    print(f"{combination.broker} integration suite: {elapsed:.1f} s, {counts}")
+    passed = counts["passed"]
+    figure = f"{combination.broker} integration suite: {elapsed:.1f} s, {passed} passed"
+    record_property("figure", figure)

@@ -14,13 +14,32 @@ order carries a W3C `traceparent` as an upstream service would send it. A small
 broker middleware, the same in every mode, counts the messages handled and the CPU
 time between the first and the last. Prints one JSON line.
 
+Before the stream, warm-up orders are sent (from this process, by a plain client,
+with sampled upstream contexts: three spans each where the service traces) until one
+has gone through the service and nothing more comes:
+consumer-group joins (about 16 s on Kafka), lazy imports and first-message work stay
+out of the measurement, which starts from zero after it.
+
 Modes (`--mode`):
 - `service`: the generated app as it is, configured by the environment that
-  `benchmarks.run` sets (bare, template, sampled and the variants differ only there);
+  `benchmarks.run` sets (bare, template, sampled, signals and the variants differ
+  only there);
+- `plain`: the plainest FastStream app a user would write: the same two handlers (the
+  project's models and pricing) on `<Broker>(BROKER_URL)` with FastStream's defaults
+  (`@broker.subscriber(topic)`, `@broker.publisher(topic)`, its default logger), no
+  telemetry, none of the template's delivery settings, no probes;
 - `documented`: the generated handlers' router on a broker wired exactly as
-  FastStream's OpenTelemetry page shows: FastStream's middleware given a
-  `TracerProvider(resource=...)` with a `BatchSpanProcessor(OTLPSpanExporter(...))`,
-  the SDK's defaults, FastStream's default logger, nothing else.
+  FastStream's documentation shows for the same signals: its OpenTelemetry page
+  (the telemetry middleware given a `TracerProvider(resource=...)` with a
+  `BatchSpanProcessor(OTLPSpanExporter(...))`, the SDK's defaults) and its Prometheus
+  page (`<Broker>PrometheusMiddleware(registry=...)` and `/metrics` served by
+  `prometheus_client.make_asgi_app(registry)` through `AsgiFastStream`), FastStream's
+  default logger, nothing else: what faststream-monitoring, the example FastStream's
+  docs link, runs.
+
+Log records the service hands to OpenTelemetry's logging handlers (when it has any:
+`OTEL_LOGS_EXPORTER=otlp`) are counted on their way in, so that the benchmark can
+tell how many the receiver got of them.
 
 `--loop uvloop` runs the event loop FastStream's CLI picks with `--loop uvloop` (or
 by itself when uvloop is installed); the default is asyncio's, as with
@@ -49,22 +68,30 @@ from faststream import BaseMiddleware, FastStream
 
 @dataclass(frozen=True)
 class Broker:
-    """Where FastStream keeps a broker and its telemetry middleware."""
+    """Where FastStream keeps a broker and its telemetry and Prometheus middlewares
+    (`<module>.opentelemetry.<X>TelemetryMiddleware`,
+    `<module>.prometheus.<X>PrometheusMiddleware`)."""
 
     module: str
     broker_class: str
-    middleware_class: str
+    middleware_prefix: str
+    # What `publish` calls the destination that `subscriber(name)` reads by default.
+    destination: str
+
+    def middleware(self, kind: str) -> Any:
+        """`kind` is "Telemetry" or "Prometheus"."""
+        module = importlib.import_module(f"{self.module}.{MIDDLEWARE_MODULES[kind]}")
+        return getattr(module, f"{self.middleware_prefix}{kind}Middleware")
 
 
+MIDDLEWARE_MODULES = {"Telemetry": "opentelemetry", "Prometheus": "prometheus"}
 BROKERS = {
-    "kafka": Broker("faststream.kafka", "KafkaBroker", "KafkaTelemetryMiddleware"),
-    "confluent": Broker(
-        "faststream.confluent", "KafkaBroker", "KafkaTelemetryMiddleware"
-    ),
-    "rabbit": Broker("faststream.rabbit", "RabbitBroker", "RabbitTelemetryMiddleware"),
-    "nats": Broker("faststream.nats", "NatsBroker", "NatsTelemetryMiddleware"),
-    "redis": Broker("faststream.redis", "RedisBroker", "RedisTelemetryMiddleware"),
-    "mqtt": Broker("faststream.mqtt", "MQTTBroker", "MQTTTelemetryMiddleware"),
+    "kafka": Broker("faststream.kafka", "KafkaBroker", "Kafka", "topic"),
+    "confluent": Broker("faststream.confluent", "KafkaBroker", "Kafka", "topic"),
+    "rabbit": Broker("faststream.rabbit", "RabbitBroker", "Rabbit", "queue"),
+    "nats": Broker("faststream.nats", "NatsBroker", "Nats", "subject"),
+    "redis": Broker("faststream.redis", "RedisBroker", "Redis", "channel"),
+    "mqtt": Broker("faststream.mqtt", "MQTTBroker", "MQTT", "topic"),
 }
 
 ORDER = {
@@ -76,6 +103,14 @@ ORDER = {
 }
 # Published at once, up to this many at a time, so the feed outpaces the service.
 FEED_CONCURRENCY = 100
+# Warm-up orders: one every WARM_UP_INTERVAL_S until one has gone through, then
+# WARM_UP_QUIET_S with nothing handled before the measurement starts.
+WARM_UP_INTERVAL_S = 0.5
+WARM_UP_QUIET_S = 1.0
+WARM_UP_LIMIT_S = 120
+# A warm-up order's upstream context is sampled: an unsampled one would still give
+# spans (FastStream starts a new trace for the invoice), a number less plain to expect.
+WARM_UP_CONTEXT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 # The clients that feed and clean up the broker log only problems.
 CLIENT_LOGGER = logging.getLogger("benchmark.client")
 CLIENT_LOGGER.setLevel(logging.WARNING)
@@ -97,12 +132,16 @@ class Progress:
 
     def __init__(self, expected: int) -> None:
         self.expected = expected
+        self.done = asyncio.Event()
+        self.restart()
+
+    def restart(self) -> None:
+        """From zero: what the warm-up handled is not measured."""
         self.handled = 0
         self.first = 0.0
         self.last = 0.0
         self.cpu_first = 0.0
         self.cpu_last = 0.0
-        self.done = asyncio.Event()
 
     def middleware(self, msg: Any, /, **kwargs: Any) -> BaseMiddleware:
         progress = self
@@ -126,6 +165,34 @@ class Progress:
         return Count(msg, **kwargs)
 
 
+class LogRecordCount(logging.Filter):
+    """Added last to each of OpenTelemetry's logging handlers: counts the records
+    that pass the handler's level and filters, i.e. those handed to OpenTelemetry."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records = 0
+        self.handlers = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.records += 1
+        return True
+
+    def attach(self) -> None:
+        """To every handler of an `opentelemetry` module on any logger."""
+        loggers = [logging.getLogger()]
+        loggers += [
+            logger
+            for logger in logging.Logger.manager.loggerDict.values()
+            if isinstance(logger, logging.Logger)
+        ]
+        handlers = {id(h): h for logger in loggers for h in logger.handlers}
+        for handler in handlers.values():
+            if type(handler).__module__.startswith("opentelemetry"):
+                handler.addFilter(self)
+                self.handlers += 1
+
+
 def traceparents(orders: int, ratio: float, seed: int) -> list[str]:
     """The upstream contexts of the stream, the same in both processes for one seed;
     sampled as `TraceIdRatioBased(ratio)` would decide."""
@@ -140,20 +207,35 @@ def traceparents(orders: int, ratio: float, seed: int) -> list[str]:
     return headers
 
 
+def plain_destination(name: str, topic: str) -> dict[str, Any]:
+    """`publish` arguments for FastStream's default destination named `topic`."""
+    return {BROKERS[name].destination: topic}
+
+
+def order_destination(arguments: argparse.Namespace) -> dict[str, Any]:
+    settings = service_settings(arguments.package)
+    if arguments.mode == "plain":
+        return plain_destination(arguments.broker, settings.orders_topic)
+    topology = importlib.import_module(f"{arguments.package}.topology")
+    return dict(topology.address(settings.orders_topic))
+
+
+def plain_client(arguments: argparse.Namespace) -> Any:
+    """A broker of the kind, untraced, logging only problems."""
+    settings = service_settings(arguments.package)
+    return broker_class(arguments.broker)(settings.broker_url, logger=CLIENT_LOGGER)
+
+
 async def feed(arguments: argparse.Namespace) -> None:
     """Publish the stream from a plain, untraced client of the same broker."""
-    settings = service_settings(arguments.package)
-    feeder = broker_class(arguments.broker)(settings.broker_url, logger=CLIENT_LOGGER)
+    feeder = plain_client(arguments)
     headers = traceparents(arguments.orders, arguments.ratio, arguments.seed)
-    # As the project's own code publishes an order (its delivery guarantees: MQTT's
-    # QoS 1, a JetStream publish confirmed, RabbitMQ's exchange).
-    topology = importlib.import_module(f"{arguments.package}.topology")
-    destination = topology.address(settings.orders_topic)
+    target = order_destination(arguments)
 
     def publish(number: int) -> Awaitable[Any]:
         order = {**ORDER, "order_id": f"order-{number}"}
         traceparent = {"traceparent": headers[number]}
-        return feeder.publish(order, headers=traceparent, **destination)
+        return feeder.publish(order, headers=traceparent, **target)
 
     async with feeder:
         for start in range(0, arguments.orders, FEED_CONCURRENCY):
@@ -161,10 +243,32 @@ async def feed(arguments: argparse.Namespace) -> None:
             await asyncio.gather(*(publish(number) for number in range(start, end)))
 
 
+async def warm_up(arguments: argparse.Namespace, progress: Progress) -> None:
+    """Send unsampled orders until one order and its invoice have been handled, then
+    wait until nothing more arrives (orders sent before a consumer group formed)."""
+    target = order_destination(arguments)
+    deadline = time.monotonic() + WARM_UP_LIMIT_S
+    async with plain_client(arguments) as client:
+        number = 0
+        while progress.handled < 2:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no warm-up order handled in {WARM_UP_LIMIT_S} s")
+            order = {**ORDER, "order_id": f"warm-up-{number}"}
+            headers = {"traceparent": WARM_UP_CONTEXT}
+            await client.publish(order, headers=headers, **target)
+            number += 1
+            await asyncio.sleep(WARM_UP_INTERVAL_S)
+        seen = -1
+        while seen != progress.handled:
+            seen = progress.handled
+            await asyncio.sleep(WARM_UP_QUIET_S)
+
+
 async def clean_up(name: str, package: str) -> None:
     """Remove what the run left on the broker: RabbitMQ's durable queues (named as the
-    generated `queues.py` names them) and Redis' streams. Kafka's topics go with the
-    benchmark's Tansu broker; core NATS and MQTT at QoS 0 keep nothing."""
+    generated `queues.py` names them, and the plain app's) and Redis' streams. Kafka's
+    topics go with the benchmark's Tansu broker; NATS and MQTT keep nothing the
+    next round could see (it uses other names)."""
     settings = service_settings(package)
     topics = [settings.orders_topic, settings.invoices_topic]
     if name == "rabbit":
@@ -175,7 +279,7 @@ async def clean_up(name: str, package: str) -> None:
             channel = await connection.channel()
             for topic in topics:
                 queue = f"{settings.consumer_group}.{topic}"
-                for doomed in (queue, f"{queue}.dead-letter"):
+                for doomed in (queue, f"{queue}.dead-letter", topic):
                     await channel.queue_delete(doomed)
     elif name == "redis":
         from redis.asyncio import Redis
@@ -185,14 +289,46 @@ async def clean_up(name: str, package: str) -> None:
         await client.aclose()
 
 
+def plain_app(name: str, package: str) -> tuple[FastStream, Any, None]:
+    """The project's two handlers on a broker with FastStream's defaults."""
+    models = importlib.import_module(f"{package}.models")
+    settings = service_settings(package)
+    logger = logging.getLogger(f"{package}.handlers")
+    broker = broker_class(name)(settings.broker_url)
+
+    async def price_order(order: Any) -> Any:
+        invoice = models.price(order)
+        logger.info("priced order %s: %s", order.order_id, invoice.total)
+        return invoice
+
+    async def dispatch_invoice(invoice: Any) -> None:
+        logger.info(
+            "invoice for order %s ready for customer %s: %s",
+            invoice.order_id,
+            invoice.customer_id,
+            invoice.total,
+        )
+
+    # What `order: Order` and `-> Invoice` say in the project's own module.
+    price_order.__annotations__ = {"order": models.Order, "return": models.Invoice}
+    dispatch_invoice.__annotations__ = {"invoice": models.Invoice, "return": None}
+    broker.subscriber(settings.orders_topic)(
+        broker.publisher(settings.invoices_topic)(price_order)
+    )
+    broker.subscriber(settings.invoices_topic)(dispatch_invoice)
+    return FastStream(broker), broker, None
+
+
 def documented_app(name: str, package: str) -> tuple[FastStream, Any, Any]:
-    """The generated handlers on a broker set up as FastStream's OpenTelemetry page
-    shows, and its tracer provider."""
+    """The generated handlers on a broker set up as FastStream's OpenTelemetry and
+    Prometheus pages show, and its tracer provider."""
+    from faststream.asgi import AsgiFastStream
     from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from prometheus_client import CollectorRegistry, make_asgi_app
 
     handlers = importlib.import_module(f"{package}.handlers")
     resource = Resource.create(attributes={"service.name": "faststream"})
@@ -201,18 +337,19 @@ def documented_app(name: str, package: str) -> tuple[FastStream, Any, Any]:
     exporter = OTLPSpanExporter(endpoint=os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"])
     processor = BatchSpanProcessor(exporter)
     tracer_provider.add_span_processor(processor)
+    registry = CollectorRegistry()
 
     broker = BROKERS[name]
-    middleware = getattr(
-        importlib.import_module(f"{broker.module}.opentelemetry"),
-        broker.middleware_class,
-    )
     service = broker_class(name)(
         service_settings(package).broker_url,
-        middlewares=(middleware(tracer_provider=tracer_provider),),
+        middlewares=(
+            broker.middleware("Prometheus")(registry=registry),
+            broker.middleware("Telemetry")(tracer_provider=tracer_provider),
+        ),
     )
     service.include_router(handlers.router)
-    return FastStream(service), service, tracer_provider
+    app = AsgiFastStream(service, asgi_routes=[("/metrics", make_asgi_app(registry))])
+    return app, service, tracer_provider
 
 
 async def serve(arguments: argparse.Namespace, launched: float) -> dict[str, Any]:
@@ -220,20 +357,28 @@ async def serve(arguments: argparse.Namespace, launched: float) -> dict[str, Any
     provider = None
     if arguments.mode == "documented":
         app, broker, provider = documented_app(arguments.broker, arguments.package)
+    elif arguments.mode == "plain":
+        app, broker, provider = plain_app(arguments.broker, arguments.package)
     else:
         service = importlib.import_module(f"{arguments.package}.app")
         app, broker = service.app, service.broker
     progress = Progress(2 * arguments.orders)
     broker.add_middleware(progress.middleware)
+    log_records = LogRecordCount()
     # The service first, then the stream: FastStream starts the subscribers before
     # the publishers, and an order handled in between could not publish its invoice.
     try:
         await app.start()
         ready = time.time() - launched
+        log_records.attach()  # the service's handlers are in place once it started
+        await warm_up(arguments, progress)
+        warm_up_orders = progress.handled // 2
+        progress.restart()
         feeder = await asyncio.create_subprocess_exec(
             *[sys.executable, __file__, "feed", "--broker", arguments.broker],
             *["--package", arguments.package, "--orders", str(arguments.orders)],
             *["--seed", str(arguments.seed), "--ratio", str(arguments.ratio)],
+            *["--mode", arguments.mode],
         )
         waiting = asyncio.ensure_future(progress.done.wait())
         await asyncio.wait([waiting], timeout=60 + arguments.orders / 20)
@@ -250,6 +395,7 @@ async def serve(arguments: argparse.Namespace, launched: float) -> dict[str, Any
     return {
         "orders": arguments.orders,
         "upstream_sampled": sum(header.endswith("-01") for header in headers),
+        "warm_up_orders": warm_up_orders,
         "handled": progress.handled // 2,
         "seconds": round(seconds, 4),
         "per_second": round(orders / seconds, 1),
@@ -259,6 +405,8 @@ async def serve(arguments: argparse.Namespace, launched: float) -> dict[str, Any
         "ready_s": round(ready, 3),
         # Linux reports kilobytes.
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # None: the service hands no log records to OpenTelemetry.
+        "log_records": log_records.records if log_records.handlers else None,
     }
 
 
@@ -280,7 +428,9 @@ def main() -> None:
     parser.add_argument(
         "--ratio", type=float, default=1.0, help="share of upstream traces sampled"
     )
-    parser.add_argument("--mode", choices=["service", "documented"], default="service")
+    parser.add_argument(
+        "--mode", choices=["service", "plain", "documented"], default="service"
+    )
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     parser.add_argument(
         "--launched", type=float, help="time.time() when the process was started"

@@ -68,22 +68,32 @@ def load_app(package: str, configuration: str) -> Any:
     return app
 
 
-async def send_orders(package: str, configuration: str, orders: int) -> float:
-    """CPU seconds for `orders` orders through the in-memory broker."""
-    app = load_app(package, configuration)
+ORDER = {
+    "order_id": "order-1",
+    "customer_id": "customer-1",
+    "items": [{"sku": "tea", "quantity": 2, "unit_price": "4.25"}],
+}
+WARM_UP = 200  # orders before the measured ones
+
+
+def in_memory(package: str, app: Any) -> tuple[Any, dict[str, Any]]:
+    """FastStream's test broker for the app's broker, and the arguments of `publish`
+    that send an order to the service."""
     topology = importlib.import_module(f"{package}.topology")
     broker_module = importlib.import_module(
         type(app.broker).__module__.split(".broker")[0]
     )
     test_broker = getattr(broker_module, f"Test{type(app.broker).__name__}")
-    order = {
-        "order_id": "order-1",
-        "customer_id": "customer-1",
-        "items": [{"sku": "tea", "quantity": 2, "unit_price": "4.25"}],
-    }
-    destination = topology.address(topology.settings.orders_topic)
-    async with test_broker(app.broker) as broker:
-        for _ in range(200):  # warm up
+    return test_broker(app.broker), topology.address(topology.settings.orders_topic)
+
+
+async def send_orders(package: str, configuration: str, orders: int) -> float:
+    """CPU seconds for `orders` orders through the in-memory broker."""
+    app = load_app(package, configuration)
+    test_broker, destination = in_memory(package, app)
+    order = ORDER
+    async with test_broker as broker:
+        for _ in range(WARM_UP):
             await broker.publish(order, **destination)
         started = time.process_time()
         for _ in range(orders):

@@ -1,21 +1,34 @@
 """What the generated service costs against FastStream's documented setup, broker by
 broker: `uv run python -m benchmarks.run`.
 
-For each broker it generates a project (OTLP over gRPC, Python 3.11), installs it,
-times its unit suite, and measures the service on a real broker of that kind (the
-local servers the integration tests use, and a Tansu broker it starts for Kafka and
-Confluent) with `benchmarks/harness.py`, run by the project's own interpreter. Spans
-go over OTLP/gRPC to a local receiver (`benchmarks/otlp_receiver.py`) that counts
-them. The modes, each round in a fresh process, alternating:
+For each broker it generates a project (OTLP over gRPC, the template's default
+Python), installs it, times its unit suite, and measures the service on a real broker
+of that kind (the local servers the integration tests use, and a Tansu broker it
+starts for Kafka and Confluent) with `benchmarks/harness.py`, run by the project's
+own interpreter. Spans, metrics and log records go over OTLP/gRPC to a local receiver
+(`benchmarks/otlp_receiver.py`) that counts them. The modes, each round in a fresh
+process, alternating:
 
+- plain: the plainest FastStream app, the same two handlers with FastStream's
+  defaults, no telemetry, none of the template's delivery settings, no probes;
 - bare: the generated service with `OTEL_SDK_DISABLED=true`;
 - template: the generated service with its own defaults, every order traced;
 - sampled: the same at 10% (`parentbased_traceidratio`, upstream sampling 10%);
-- documented: the generated handlers on a broker wired as FastStream's OpenTelemetry
-  page shows (its middleware, `TracerProvider(resource=...)`,
-  `BatchSpanProcessor(OTLPSpanExporter(...))`, the default event loop);
+- documented: the generated handlers and topology on a broker wired as FastStream's
+  documentation shows for tracing and metrics (its OpenTelemetry middleware,
+  `TracerProvider(resource=...)`, `BatchSpanProcessor(OTLPSpanExporter(...))`; its
+  `<Broker>PrometheusMiddleware` and `/metrics` through prometheus_client);
+- signals: the template mode with all three signals pushed
+  (`OTEL_LOGS_EXPORTER=otlp`, `OTEL_METRICS_EXPORTER=otlp`), when the generated
+  project pushes logs (it says `OTEL_LOGS_EXPORTER` in its source); else left out,
+  and its closing lines say `n/a`;
 - `--variant`: the template mode with a candidate default changed (`uvloop`,
-  `py3.12`, `delay=MS`, `batch=N`, `queue=N`, `log=LEVEL`; joined with `+`).
+  `py3.11`, `py3.12`, `delay=MS`, `batch=N`, `queue=N`, `log=LEVEL`; joined with
+  `+`).
+
+Each round waits for a warm-up order to go through before it measures (see the
+harness): Kafka's consumer-group join, about 16 s a round, is the benchmark's wait,
+not part of what is measured.
 
 Prints figures, not a verdict: they depend on the machine and on what else it runs.
 """
@@ -48,9 +61,11 @@ from tests.brokers import (
 )
 from tests.combinations import Combination
 from tests.projects import generate, install, pytest_counts, uv
+from tests.template import CONTEXT
 
 BROKERS = ["kafka", "confluent", "rabbit", "nats", "redis", "mqtt"]
-PYTHON = "3.11"
+# The template's default Python (the first choice of `python_version`).
+PYTHON = CONTEXT["python_version"][0]
 HARNESS = Path(__file__).with_name("harness.py")
 RECEIVER = Path(__file__).with_name("otlp_receiver.py")
 METRICS_COST = Path(__file__).with_name("metrics_cost.py")
@@ -58,6 +73,7 @@ PYTEST_SECONDS = re.compile(r" in ([\d.]+)s")
 # Spans the service records per sampled order: the order arrives with its context,
 # so `orders process`, `invoices publish`, `invoices process`.
 SPANS_PER_ORDER = 3
+MESSAGES_PER_ORDER = 2  # the order and its invoice
 # FastStream's MQTT client buffers 1000 messages a subscription; a replica holding a
 # larger backlog of orders stalls (docs/performance.md), so MQTT rounds stay below it.
 BACKLOG_LIMIT = {"mqtt": 800}
@@ -74,17 +90,26 @@ BSP_VARIABLES = {
 class Mode:
     name: str
     environment: dict[str, str] = field(default_factory=dict)
-    harness_mode: str = "service"  # or "documented"
+    harness_mode: str = "service"  # or "plain", "documented"
     upstream_ratio: float = 1.0
     python: str = PYTHON
     loop: str = "asyncio"
 
     @property
     def traced(self) -> bool:
-        return self.environment.get("OTEL_SDK_DISABLED") != "true"
+        return (
+            self.harness_mode != "plain"
+            and self.environment.get("OTEL_SDK_DISABLED") != "true"
+        )
+
+    @property
+    def templated(self) -> bool:
+        """The generated service (not FastStream's own setups), traced."""
+        return self.harness_mode == "service" and self.traced
 
 
 MODES = [
+    Mode("plain", harness_mode="plain"),
     Mode("bare", {"OTEL_SDK_DISABLED": "true"}),
     Mode("template"),
     Mode(
@@ -97,12 +122,16 @@ MODES = [
     ),
     Mode("documented", harness_mode="documented"),
 ]
+# All three signals pushed over OTLP: only where the project can push logs.
+SIGNALS = Mode(
+    "signals", {"OTEL_LOGS_EXPORTER": "otlp", "OTEL_METRICS_EXPORTER": "otlp"}
+)
 
 
 def variant(spec: str) -> Mode:
     """The template mode with the candidate defaults `spec` names, joined by `+`:
-    `uvloop`, `py3.12`, `delay=1000`, `batch=2048`, `queue=2048`, `log=warning` (the
-    service's LOG_LEVEL)."""
+    `uvloop`, `py3.11`, `py3.12`, `delay=1000`, `batch=2048`, `queue=2048`,
+    `log=warning` (the service's LOG_LEVEL)."""
     mode = Mode(f"template[{spec}]")
     for atom in spec.split("+"):
         name, _, value = atom.partition("=")
@@ -143,6 +172,16 @@ class Project:
         package = next((path / "src").iterdir()).name
         return cls(path, package, path / ".venv" / "bin" / "python"), generated
 
+    @property
+    def pushes_logs(self) -> bool:
+        """Whether the project can push log records over OTLP (issue 21's feature):
+        its source reads OTEL_LOGS_EXPORTER."""
+        source = self.path / "src" / self.package
+        return any(
+            "OTEL_LOGS_EXPORTER" in path.read_text(encoding="utf-8")
+            for path in source.rglob("*.py")
+        )
+
     def add(self, package: str) -> None:
         """Install one more package into the project's environment (not its
         dependencies): what a variant needs, such as uvloop."""
@@ -169,10 +208,11 @@ def unit_suite(project: Project) -> dict[str, Any]:
     }
 
 
-def metrics_cost(project: Project) -> float:
-    """CPU microseconds the metrics add per message (its two histogram records), by
-    `benchmarks/metrics_cost.py --records` in the project's interpreter: a few
-    microseconds are below what the service's rounds can resolve."""
+def metrics_cost(project: Project) -> dict[str, float]:
+    """CPU microseconds the metrics add per message (its two histogram records), and
+    what exemplars would add to them, by `benchmarks/metrics_cost.py --records` in the
+    project's interpreter: a few microseconds are below what the service's rounds can
+    resolve."""
     result = subprocess.run(
         [str(project.python), str(METRICS_COST), project.package, "--records"],
         cwd=project.path,
@@ -184,7 +224,11 @@ def metrics_cost(project: Project) -> float:
     if result.returncode != 0:
         raise SystemExit(f"measuring the metrics failed:\n{result.stderr[-3000:]}")
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures["otel record"]
+    return {
+        "metrics": figures["otel record"],
+        "exemplars": figures["otel record, SDK default exemplars"]
+        - figures["otel record"],
+    }
 
 
 @contextmanager
@@ -192,7 +236,7 @@ def otlp_receiver(python: Path, workdir: Path) -> Iterator[tuple[str, Path]]:
     """The local OTLP/gRPC receiver while the block runs: its endpoint and the file
     where it counts what it receives."""
     port = free_port()
-    counts = workdir / "received-spans"
+    counts = workdir / "received"
     counts.touch()
     process = subprocess.Popen(
         [str(python), str(RECEIVER), str(port), str(counts)],
@@ -206,12 +250,13 @@ def otlp_receiver(python: Path, workdir: Path) -> Iterator[tuple[str, Path]]:
         process.wait(timeout=10)
 
 
-def spans_received(counts: Path, run: str) -> int:
+def received(counts: Path, run: str, signal: str) -> int:
+    """What the receiver got of one run: spans, log records or metric points."""
     total = 0
     for line in counts.read_text(encoding="utf-8").splitlines():
-        name, spans = line.split()
-        if name == run:
-            total += int(spans)
+        name, kind, number = line.split()
+        if name == run and kind == signal:
+            total += int(number)
     return total
 
 
@@ -263,16 +308,23 @@ def measure(
     if result.returncode != 0:
         raise SystemExit(f"{broker} {mode.name} failed:\n{result.stderr[-3000:]}")
     summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    sampled = summary.pop("upstream_sampled")
+    # The warm-up orders come with sampled contexts too.
+    sampled = summary.pop("upstream_sampled") + summary.pop("warm_up_orders")
     summary["spans_expected"] = SPANS_PER_ORDER * sampled if mode.traced else 0
-    summary["spans_exported"] = spans_received(counts, run)
+    summary["spans_exported"] = received(counts, run, "spans")
+    summary["logs_exported"] = received(counts, run, "logs")
     return summary
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The best round's rate (the one least disturbed by whatever else the machine
-    ran), the median CPU time per order; spans and orders of every round added up."""
+    ran), the median CPU time per order; spans, log records and orders of every round
+    added up (log records expected: None when the service hands none to
+    OpenTelemetry)."""
+    logs = [run["log_records"] for run in runs]
     return {
+        "logs_expected": None if None in logs else sum(logs),
+        "logs_exported": sum(run["logs_exported"] for run in runs),
         "per_second": max(run["per_second"] for run in runs),
         "cpu_us": statistics.median(run["cpu_us"] for run in runs),
         "ready_s": statistics.median(run["ready_s"] for run in runs),
@@ -314,13 +366,49 @@ def dropped(result: dict[str, Any]) -> int:
     return max(0, result["spans_expected"] - result["spans_exported"])
 
 
+def logs_dropped(result: dict[str, Any]) -> int | None:
+    if result["logs_expected"] is None:
+        return None
+    return max(0, result["logs_expected"] - result["logs_exported"])
+
+
+def print_table(
+    results: dict[str, dict[str, dict[str, Any]]], costs: dict[str, dict[str, float]]
+) -> None:
+    print(
+        "| broker | mode | orders/s | vs bare | vs documented | cpu us | cpu vs "
+        "documented | cpu vs plain | spans | log records | orders handled | ready s "
+        "| max RSS MB | metrics us |"
+    )
+    print("|---" * 14 + "|")
+    for broker, result in results.items():
+        bare, documented = result["bare"], result["documented"]
+        plain = result["plain"]
+        for name, row in result.items():
+            logs = row["logs_expected"]
+            print(
+                f"| {broker} | {name} | {row['per_second']:.0f} "
+                f"| {ratio(row['per_second'], bare['per_second']):.2f} "
+                f"| {ratio(row['per_second'], documented['per_second']):.2f} "
+                f"| {row['cpu_us']:.0f} "
+                f"| {ratio(row['cpu_us'], documented['cpu_us']):.2f} "
+                f"| {ratio(row['cpu_us'], plain['cpu_us']):.2f} "
+                f"| {row['spans_exported']}/{row['spans_expected']} "
+                f"| {row['logs_exported']}/{'-' if logs is None else logs} "
+                f"| {row['handled']}/{row['orders']} "
+                f"| {row['ready_s']:.2f} | {row['max_rss_mb']:.0f} "
+                f"| {costs[broker]['metrics']:.1f} |"
+            )
+
+
 def report(
     results: dict[str, dict[str, dict[str, Any]]],
     suites: dict[str, dict[str, Any]],
-    metrics_us: dict[str, float],
+    costs: dict[str, dict[str, float]],
     generate_s: list[float],
     orders: int,
     rounds: int,
+    templated: set[str],
 ) -> None:
     print(f"generate a project: {statistics.median(generate_s):.2f} s (median)")
     for broker, suite in suites.items():
@@ -330,34 +418,18 @@ def report(
             f"{suite['pytest_seconds']:.1f} s as pytest reports it ({counts})"
         )
     print(
-        f"{orders} orders a round, {rounds} rounds a mode, spans over OTLP/gRPC to a "
-        "local receiver. orders/s: the best round; cpu us: the service process's "
-        "median CPU time per order (all its threads); vs: ratios to bare and to "
-        "documented; spans: received/expected (sampled: expected counts the upstream "
-        "sampled orders only); ready: from process start to the app started; "
+        f"{orders} orders a round, {rounds} rounds a mode, Python {PYTHON} unless the "
+        "mode says, spans (and, in signals, metrics and log records) over OTLP/gRPC to "
+        "a local receiver. orders/s: the best round; cpu us: the service process's "
+        "median CPU time per order (all its threads); vs: ratios to bare, documented "
+        "and plain; spans, log records: received/expected (sampled: expected counts "
+        "the upstream sampled orders only; log records '-': none handed to "
+        "OpenTelemetry); ready: from process start to the app started; "
         "metrics us: CPU the template's metrics add per message, its two histogram "
         "records measured alone (benchmarks/metrics_cost.py --records)"
     )
     print()
-    print(
-        "| broker | mode | orders/s | vs bare | vs documented | cpu us | cpu vs "
-        "documented | spans | orders handled | ready s | max RSS MB | metrics us |"
-    )
-    print("|---" * 12 + "|")
-    for broker, result in results.items():
-        bare, documented = result["bare"], result["documented"]
-        for name, row in result.items():
-            print(
-                f"| {broker} | {name} | {row['per_second']:.0f} "
-                f"| {ratio(row['per_second'], bare['per_second']):.2f} "
-                f"| {ratio(row['per_second'], documented['per_second']):.2f} "
-                f"| {row['cpu_us']:.0f} "
-                f"| {ratio(row['cpu_us'], documented['cpu_us']):.2f} "
-                f"| {row['spans_exported']}/{row['spans_expected']} "
-                f"| {row['handled']}/{row['orders']} "
-                f"| {row['ready_s']:.2f} | {row['max_rss_mb']:.0f} "
-                f"| {metrics_us[broker]:.1f} |"
-            )
+    print_table(results, costs)
     print()
 
     def worst(pick: Any, of: str, mode: str, base: str) -> float:
@@ -366,15 +438,42 @@ def report(
         ]
         return float(pick(values))
 
+    def extra(of: str) -> float:
+        return max(r["template"][of] - r["documented"][of] for r in results.values())
+
+    # Added by the comparison with the plainest app and the documented signals.
+    plain = worst(max, "cpu_us", "template", "plain")
+    print(f"template/plain cpu ratio: {plain:.2f}")
+    log_losses = [
+        logs_dropped(r[name]) for r in results.values() for name in templated & set(r)
+    ]
+    known = [n for n in log_losses if n is not None]
+    print(f"log records dropped: {max(known) if known else 'n/a'}")
+    logs_us = [
+        (r["signals"]["cpu_us"] - r["template"]["cpu_us"]) / MESSAGES_PER_ORDER
+        for r in results.values()
+        if "signals" in r
+    ]
+    print(f"logs us per message: {f'{max(logs_us):.1f}' if logs_us else 'n/a'}")
+    exemplars_us = max(c["exemplars"] for c in costs.values())
+    print(f"max exemplar us per message: {exemplars_us:.1f}")
+    print(f"max ready vs documented: {extra('ready_s'):+.2f} s")
+    print(f"max peak RSS vs documented: {extra('max_rss_mb'):+.0f} MB")
+    # The lines the earlier rounds printed, in their order.
     print(f"min traced/bare ratio: {worst(min, 'per_second', 'template', 'bare'):.2f}")
     print(f"min sampled/bare ratio: {worst(min, 'per_second', 'sampled', 'bare'):.2f}")
-    print(f"max metrics us per message: {max(metrics_us.values()):.1f}")
+    metrics_us = max(c["metrics"] for c in costs.values())
+    print(f"max metrics us per message: {metrics_us:.1f}")
     cpu = worst(max, "cpu_us", "template", "documented")
     print(f"template/documented cpu ratio: {cpu:.2f}")
     throughput = worst(min, "per_second", "template", "documented")
     print(f"template/documented throughput ratio: {throughput:.2f}")
-    print(f"spans dropped: {max(dropped(r['template']) for r in results.values())}")
-    print(f"generated unit suite: {max(s['seconds'] for s in suites.values()):.1f} s")
+    spans = max(
+        dropped(r[name]) for r in results.values() for name in templated & set(r)
+    )
+    print(f"spans dropped: {spans}")
+    suite = max(s["pytest_seconds"] for s in suites.values())
+    print(f"generated unit suite: {suite:.1f} s")
 
 
 def main() -> None:
@@ -391,7 +490,8 @@ def main() -> None:
         type=variant,
         action="append",
         default=[],
-        help="the template mode with candidate defaults: uvloop, py3.12, delay=MS, "
+        help="the template mode with candidate defaults: uvloop, py3.11, py3.12, "
+        "delay=MS, "
         "batch=N, queue=N, log=LEVEL, joined by + (repeat for more)",
     )
     arguments = parser.parse_args()
@@ -403,7 +503,7 @@ def main() -> None:
 
     results: dict[str, dict[str, dict[str, Any]]] = {}
     suites: dict[str, dict[str, Any]] = {}
-    metrics_us: dict[str, float] = {}
+    costs: dict[str, dict[str, float]] = {}
     generate_s: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as stack:
         kafka_url = None
@@ -424,7 +524,12 @@ def main() -> None:
                     otlp_receiver(projects[PYTHON].python, Path(workdir))
                 )
             suites[broker] = unit_suite(projects[PYTHON])
-            metrics_us[broker] = metrics_cost(projects[PYTHON])
+            costs[broker] = metrics_cost(projects[PYTHON])
+            broker_modes = modes
+            if projects[PYTHON].pushes_logs:
+                broker_modes = [*modes, SIGNALS]
+            else:
+                print(f"{broker}: no logs over OTLP in the project, no signals mode")
             url = kafka_url if broker in KAFKA_PROTOCOL else LOCAL_SERVERS[broker]
             assert url is not None
             orders = arguments.orders
@@ -432,9 +537,18 @@ def main() -> None:
                 orders = BACKLOG_LIMIT[broker]
                 print(f"{broker}: {orders} orders a round (its backlog limit)")
             results[broker] = benchmark(
-                broker, url, modes, projects, receiver, orders, arguments.rounds
+                broker, url, broker_modes, projects, receiver, orders, arguments.rounds
             )
-    report(results, suites, metrics_us, generate_s, arguments.orders, arguments.rounds)
+    templated = {mode.name for mode in [*modes, SIGNALS] if mode.templated}
+    report(
+        results,
+        suites,
+        costs,
+        generate_s,
+        arguments.orders,
+        arguments.rounds,
+        templated,
+    )
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 much more memory it holds: `uv run python -m benchmarks.startup`.
 
 Both run under `faststream run` with the generated project's interpreter, against the
-same real local broker (the one the integration tests use), alternately: the
-generated service (`<package>.app:app`) and a bare app with the same two handlers on
-the same broker, without telemetry, settings or logging setup; and that bare app
-wired for tracing as FastStream's OpenTelemetry page shows ("documented": its
-middleware, a `TracerProvider`, a `BatchSpanProcessor` with the project's own
-exporter), so that what the template adds beyond the exporter stands apart from what
-the exporter itself costs. A run is ready when
+same real broker (the one the integration tests use; a Tansu broker it starts for
+Kafka and Confluent), alternately: the generated service (`<package>.app:app`) and a
+bare app with the same two handlers on the same broker, without telemetry, settings
+or logging setup; and that bare app wired for tracing and metrics as FastStream's
+OpenTelemetry and Prometheus pages show ("documented": its telemetry middleware, a
+`TracerProvider`, a `BatchSpanProcessor` with the project's own exporter; its
+`<Broker>PrometheusMiddleware` and `/metrics` through prometheus_client), so that
+what the template adds beyond the signals themselves stands apart. A run is ready
+when
 FastStream logs "FastStream app started successfully", after its subscribers have
 started; its memory is the process's resident set size at that moment. The service
 is stopped with SIGTERM after each run.
@@ -28,16 +30,17 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
 
-from tests.brokers import LOCAL_SERVERS
+from tests.brokers import KAFKA_PROTOCOL, LOCAL_SERVERS, tansu_server
 from tests.combinations import Combination
 from tests.projects import generate, install
-from tests.template import TEMPLATE_DIR
+from tests.template import BROKERS, CONTEXT, TEMPLATE_DIR
 
 READY = "FastStream app started successfully"
-PYTHON = "3.11"
+PYTHON = CONTEXT["python_version"][0]  # the template's default
 
 BARE_APP = '''\
 """FastStream's documented setup: one broker, the two handlers{what}."""
@@ -45,7 +48,7 @@ BARE_APP = '''\
 import os
 from decimal import Decimal
 
-from faststream import FastStream
+from {app_import}
 from {module} import {broker_class}
 from pydantic import BaseModel
 {tracing}
@@ -70,7 +73,7 @@ class Invoice(BaseModel):
 
 
 broker = {broker_class}(os.environ["BROKER_URL"]{middlewares})
-app = FastStream(broker)
+app = {app}
 
 
 @broker.subscriber(os.environ["ORDERS_TOPIC"])
@@ -94,11 +97,14 @@ TRACING = """from {middleware_module} import {middleware_class}
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from prometheus_client import CollectorRegistry, make_asgi_app
+from {prometheus_module} import {prometheus_class}
 
 from {package}.exporters.{exporter_module} import build_span_exporter
 
 provider = TracerProvider(resource=Resource.create({{SERVICE_NAME: "documented"}}))
 provider.add_span_processor(BatchSpanProcessor(build_span_exporter()))
+registry = CollectorRegistry()
 """
 
 
@@ -115,22 +121,40 @@ def write_apps(directory: Path, broker: str, project: Path) -> None:
         for path in (project / "src" / package / "exporters").glob("*.py")
         if path.stem != "__init__"
     )
+    prometheus_class = spec[broker]["middleware_class"].replace(
+        "Telemetry", "Prometheus"
+    )
     tracing = TRACING.format(
         middleware_module=spec[broker]["middleware_module"],
         middleware_class=spec[broker]["middleware_class"],
+        prometheus_module=f"{spec[broker]['module']}.prometheus",
+        prometheus_class=prometheus_class,
         package=package,
         exporter_module=exporter,
     )
-    middleware = f"{spec[broker]['middleware_class']}(tracer_provider=provider)"
+    middlewares = (
+        f"{prometheus_class}(registry=registry), "
+        f"{spec[broker]['middleware_class']}(tracer_provider=provider)"
+    )
     (directory / "bare_service.py").write_text(
-        BARE_APP.format(**names, what=", nothing else", tracing="", middlewares="")
+        BARE_APP.format(
+            **names,
+            what=", nothing else",
+            app_import="faststream import FastStream",
+            tracing="",
+            middlewares="",
+            app="FastStream(broker)",
+        )
     )
     (directory / "documented_service.py").write_text(
         BARE_APP.format(
             **names,
-            what=", traced as its OpenTelemetry page shows",
+            what=", traced and measured as its OpenTelemetry and Prometheus pages show",
+            app_import="faststream.asgi import AsgiFastStream",
             tracing=tracing,
-            middlewares=f", middlewares=[{middleware}]",
+            middlewares=f", middlewares=[{middlewares}]",
+            app='AsgiFastStream(broker, asgi_routes=[("/metrics", '
+            "make_asgi_app(registry))])",
         )
     )
 
@@ -187,8 +211,8 @@ def start_once(
             process.communicate()
 
 
-def environment_for(broker: str) -> dict[str, str]:
-    """The broker's local server, and destinations no one else uses."""
+def environment_for(url: str) -> dict[str, str]:
+    """The broker's server, and destinations no one else uses."""
     run = uuid.uuid4().hex[:8]
     inherited = {
         key: value
@@ -197,7 +221,7 @@ def environment_for(broker: str) -> dict[str, str]:
     }
     return {
         **inherited,
-        "BROKER_URL": LOCAL_SERVERS[broker],
+        "BROKER_URL": url,
         "ORDERS_TOPIC": f"startup-orders-{run}",
         "INVOICES_TOPIC": f"startup-invoices-{run}",
         "CONSUMER_GROUP": f"startup-{run}",
@@ -205,12 +229,12 @@ def environment_for(broker: str) -> dict[str, str]:
 
 
 def measure(
-    project: Path, broker: str, runs: int, workdir: Path
+    project: Path, broker: str, url: str, runs: int, workdir: Path
 ) -> dict[str, list[Sample]]:
     write_apps(workdir, broker, project)
     faststream = project / ".venv" / "bin" / "faststream"
     package = project.name.replace("-", "_")
-    environment = environment_for(broker)
+    environment = environment_for(url)
     targets = {
         "bare": ("bare_service:app", workdir),
         "documented": ("documented_service:app", workdir),
@@ -236,14 +260,18 @@ def describe(sample: Sample) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--broker", default="redis", choices=sorted(LOCAL_SERVERS))
+    parser.add_argument("--broker", default="redis", choices=BROKERS)
     parser.add_argument("--exporter", default="otlp-grpc")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--project", type=Path, help="an installed generated project")
     arguments = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="startup-") as temporary:
-        workdir = Path(temporary)
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        if arguments.broker in KAFKA_PROTOCOL:
+            url = stack.enter_context(tansu_server())
+        else:
+            url = LOCAL_SERVERS[arguments.broker]
         project = arguments.project
         if project is None:
             combination = Combination(
@@ -251,7 +279,9 @@ def main() -> None:
             )
             project = generate(workdir / "project", combination)
             install(project, PYTHON)
-        results = measure(project.resolve(), arguments.broker, arguments.runs, workdir)
+        results = measure(
+            project.resolve(), arguments.broker, url, arguments.runs, workdir
+        )
 
     print(f"startup on {arguments.broker}, {arguments.runs} runs each:")
     for name, samples in results.items():
@@ -259,12 +289,17 @@ def main() -> None:
     bare = median(results["bare"])
     for name, samples in results.items():
         print(f"{name}, median: {describe(median(samples))}")
-    for name in ("documented", "generated"):
+    documented = median(results["documented"])
+    for name, base, base_name in (
+        ("documented", bare, "bare"),
+        ("generated", bare, "bare"),
+        ("generated", documented, "documented"),
+    ):
         extra = median(results[name])
         print(
-            f"{name} - bare: {extra.ready_s - bare.ready_s:+.2f} s ready, "
-            f"{extra.cpu_s - bare.cpu_s:+.2f} s CPU, "
-            f"{extra.memory_mb - bare.memory_mb:+.1f} MB"
+            f"{name} - {base_name}: {extra.ready_s - base.ready_s:+.2f} s ready, "
+            f"{extra.cpu_s - base.cpu_s:+.2f} s CPU, "
+            f"{extra.memory_mb - base.memory_mb:+.1f} MB"
         )
 
 

@@ -152,7 +152,7 @@ def run_layer(
     command += ["--orders", str(arguments.orders)]
     if profile:
         command.append("--profile")
-    extra = {}
+    extra: dict[str, str] = {}
     if under_callgrind is not None:
         command = [
             "valgrind",
@@ -161,7 +161,8 @@ def run_layer(
             f"--callgrind-out-file={under_callgrind}",
             *command,
         ]
-        extra["BREAKDOWN_CALLGRIND"] = "1"
+        # The same hash seed every run: dictionaries and sets do the same work.
+        extra |= {"BREAKDOWN_CALLGRIND": "1", "PYTHONHASHSEED": "0"}
     result = subprocess.run(
         command,
         env={**os.environ, **environment, **extra},

@@ -1,17 +1,17 @@
-"""How much later a generated service is ready than a bare FastStream app, and how
-much more memory it holds: `uv run python -m benchmarks.startup`.
+"""How much later a generated service is ready than the plainest FastStream app and
+FastStream's documented setup, and how much more memory it holds:
+`uv run python -m benchmarks.startup`.
 
-Both run under `faststream run` with the generated project's interpreter, against the
+All three run under `faststream run` with the generated project's interpreter, against the
 same real broker (the one the integration tests use; a Tansu broker it starts for
 Kafka and Confluent), alternately: the generated service (`<package>.app:app`) and a
-bare app with the same two handlers on the same broker, without telemetry, settings
-or logging setup; and that bare app wired for tracing and metrics as FastStream's
+plain app with the same two handlers on the same broker, without telemetry, settings
+or logging setup; and that plain app wired for tracing and metrics as FastStream's
 OpenTelemetry and Prometheus pages show ("documented": its telemetry middleware, a
 `TracerProvider`, a `BatchSpanProcessor` with the project's own exporter; its
 `<Broker>PrometheusMiddleware` and `/metrics` through prometheus_client), so that
 what the template adds beyond the signals themselves stands apart. A run is ready
-when
-FastStream logs "FastStream app started successfully", after its subscribers have
+when FastStream logs "FastStream app started successfully", after its subscribers have
 started; its memory is the process's resident set size at that moment. The service
 is stopped with SIGTERM after each run.
 
@@ -109,7 +109,7 @@ registry = CollectorRegistry()
 
 
 def write_apps(directory: Path, broker: str, project: Path) -> None:
-    """`bare_service.py` and `documented_service.py`, for `faststream run`."""
+    """`plain_service.py` and `documented_service.py`, for `faststream run`."""
     spec = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_brokers"]
     names = {
         "module": spec[broker]["module"],
@@ -136,7 +136,7 @@ def write_apps(directory: Path, broker: str, project: Path) -> None:
         f"{prometheus_class}(registry=registry), "
         f"{spec[broker]['middleware_class']}(tracer_provider=provider)"
     )
-    (directory / "bare_service.py").write_text(
+    (directory / "plain_service.py").write_text(
         BARE_APP.format(
             **names,
             what=", nothing else",
@@ -236,7 +236,7 @@ def measure(
     package = project.name.replace("-", "_")
     environment = environment_for(url)
     targets = {
-        "bare": ("bare_service:app", workdir),
+        "plain": ("plain_service:app", workdir),
         "documented": ("documented_service:app", workdir),
         "generated": (f"{package}.app:app", project),
     }
@@ -286,13 +286,13 @@ def main() -> None:
     print(f"startup on {arguments.broker}, {arguments.runs} runs each:")
     for name, samples in results.items():
         print(f"  {name}: " + "; ".join(describe(sample) for sample in samples))
-    bare = median(results["bare"])
+    plain = median(results["plain"])
     for name, samples in results.items():
         print(f"{name}, median: {describe(median(samples))}")
     documented = median(results["documented"])
     for name, base, base_name in (
-        ("documented", bare, "bare"),
-        ("generated", bare, "bare"),
+        ("documented", plain, "plain"),
+        ("generated", plain, "plain"),
         ("generated", documented, "documented"),
     ):
         extra = median(results[name])

@@ -179,7 +179,7 @@ class LogRecordCount(logging.Filter):
         return True
 
     def attach(self) -> None:
-        """To every handler of an `opentelemetry` module on any logger."""
+        """To every handler of an `opentelemetry` module on any logger, once."""
         loggers = [logging.getLogger()]
         loggers += [
             logger
@@ -188,7 +188,8 @@ class LogRecordCount(logging.Filter):
         ]
         handlers = {id(h): h for logger in loggers for h in logger.handlers}
         for handler in handlers.values():
-            if type(handler).__module__.startswith("opentelemetry"):
+            otel = type(handler).__module__.startswith("opentelemetry")
+            if otel and self not in handler.filters:
                 handler.addFilter(self)
                 self.handlers += 1
 
@@ -368,9 +369,12 @@ async def serve(arguments: argparse.Namespace, launched: float) -> dict[str, Any
     # The service first, then the stream: FastStream starts the subscribers before
     # the publishers, and an order handled in between could not publish its invoice.
     try:
+        # Where the service sets up its logging when imported, and where it does so
+        # as it starts: only the lines between the two can be missed.
+        log_records.attach()
         await app.start()
         ready = time.time() - launched
-        log_records.attach()  # the service's handlers are in place once it started
+        log_records.attach()
         await warm_up(arguments, progress)
         warm_up_orders = progress.handled // 2
         progress.restart()

@@ -265,6 +265,22 @@ async def warm_up(arguments: argparse.Namespace, progress: Progress) -> None:
             await asyncio.sleep(WARM_UP_QUIET_S)
 
 
+async def create_plain_topics(arguments: argparse.Namespace) -> None:
+    """Publish one order and one invoice to the plain app's destinations before it
+    starts. A Kafka topic is created by its first message, and a Confluent consumer
+    without a group that subscribed before then may not see it for minutes (its
+    metadata refresh): the plain app reads from the latest offset, so these are not
+    handled. Elsewhere nobody is subscribed yet and the broker drops them."""
+    settings = service_settings(arguments.package)
+    invoice = {"order_id": "-", "customer_id": "-", "item_count": 0, "total": "0"}
+    async with plain_client(arguments) as client:
+        for topic, message in (
+            (settings.orders_topic, {**ORDER, "order_id": "-"}),
+            (settings.invoices_topic, invoice),
+        ):
+            await client.publish(message, **plain_destination(arguments.broker, topic))
+
+
 async def clean_up(name: str, package: str) -> None:
     """Remove what the run left on the broker: RabbitMQ's durable queues (named as the
     generated `queues.py` names them, and the plain app's) and Redis' streams. Kafka's
@@ -372,6 +388,8 @@ async def serve(arguments: argparse.Namespace, launched: float) -> dict[str, Any
         # Where the service sets up its logging when imported, and where it does so
         # as it starts: only the lines between the two can be missed.
         log_records.attach()
+        if arguments.mode == "plain":
+            await create_plain_topics(arguments)
         await app.start()
         ready = time.time() - launched
         log_records.attach()

@@ -2,18 +2,18 @@
 FastStream's documented setup, and how much more memory it holds:
 `uv run python -m benchmarks.startup`.
 
-All three run under `faststream run` with the generated project's interpreter, against the
-same real broker (the one the integration tests use; a Tansu broker it starts for
-Kafka and Confluent), alternately: the generated service (`<package>.app:app`) and a
-plain app with the same two handlers on the same broker, without telemetry, settings
-or logging setup; and that plain app wired for tracing and metrics as FastStream's
-OpenTelemetry and Prometheus pages show ("documented": its telemetry middleware, a
-`TracerProvider`, a `BatchSpanProcessor` with the project's own exporter; its
-`<Broker>PrometheusMiddleware` and `/metrics` through prometheus_client), so that
-what the template adds beyond the signals themselves stands apart. A run is ready
-when FastStream logs "FastStream app started successfully", after its subscribers have
-started; its memory is the process's resident set size at that moment. The service
-is stopped with SIGTERM after each run.
+All three run under `faststream run` with the generated project's interpreter,
+against the same real broker (the one the integration tests use; a Tansu broker it
+starts for Kafka and Confluent), alternately: the generated service
+(`<package>.app:app`) and a plain app with the same two handlers on the same broker,
+without telemetry, settings or logging setup; and that plain app wired for tracing
+and metrics as FastStream's OpenTelemetry and Prometheus pages show ("documented":
+its telemetry middleware, a `TracerProvider`, a `BatchSpanProcessor` with the
+project's own exporter; its `<Broker>PrometheusMiddleware` and `/metrics` through
+prometheus_client), so that what the template adds beyond the signals themselves
+stands apart. A run is ready when FastStream logs "FastStream app started
+successfully", after its subscribers have started; its memory is the process's
+resident set size at that moment. The service is stopped with SIGTERM after each run.
 
 Prints medians, not a verdict: they depend on the machine and on what else it runs.
 `--project DIR` measures an already installed project instead of generating one.

@@ -77,6 +77,10 @@ class Broker:
     middleware_prefix: str
     # What `publish` calls the destination that `subscriber(name)` reads by default.
     destination: str
+    # FastStream's default consumer group is one name for every app (Confluent's
+    # "faststream-consumer-group"): a round would join the group the last round's
+    # app left, and wait minutes. The plain app takes the round's own group instead.
+    own_group: bool = False
 
     def middleware(self, kind: str) -> Any:
         """`kind` is "Telemetry" or "Prometheus"."""
@@ -87,7 +91,9 @@ class Broker:
 MIDDLEWARE_MODULES = {"Telemetry": "opentelemetry", "Prometheus": "prometheus"}
 BROKERS = {
     "kafka": Broker("faststream.kafka", "KafkaBroker", "Kafka", "topic"),
-    "confluent": Broker("faststream.confluent", "KafkaBroker", "Kafka", "topic"),
+    "confluent": Broker(
+        "faststream.confluent", "KafkaBroker", "Kafka", "topic", own_group=True
+    ),
     "rabbit": Broker("faststream.rabbit", "RabbitBroker", "Rabbit", "queue"),
     "nats": Broker("faststream.nats", "NatsBroker", "Nats", "subject"),
     "redis": Broker("faststream.redis", "RedisBroker", "Redis", "channel"),
@@ -329,10 +335,11 @@ def plain_app(name: str, package: str) -> tuple[FastStream, Any, None]:
     # What `order: Order` and `-> Invoice` say in the project's own module.
     price_order.__annotations__ = {"order": models.Order, "return": models.Invoice}
     dispatch_invoice.__annotations__ = {"invoice": models.Invoice, "return": None}
-    broker.subscriber(settings.orders_topic)(
+    options = {"group_id": settings.consumer_group} if BROKERS[name].own_group else {}
+    broker.subscriber(settings.orders_topic, **options)(
         broker.publisher(settings.invoices_topic)(price_order)
     )
-    broker.subscriber(settings.invoices_topic)(dispatch_invoice)
+    broker.subscriber(settings.invoices_topic, **options)(dispatch_invoice)
     return FastStream(broker), broker, None
 
 

@@ -93,11 +93,11 @@ def test_one_replica_invoices_a_burst_and_a_backlog_of_ten_thousand(
         environment = replica_environment(run_environment(url, "burst", run), 0)
         prepare(broker, project, environment)
         stack.callback(clean_up, broker, project, environment)
-        counter = Service(project, environment, app="fault_count:app")
-        stack.callback(counter.kill)
-
+        # The replica first: on NATS it creates the stream the counter reads.
         replica = Replica(project, environment)
         stack.callback(lambda: replica.service.kill())
+        counter = Service(project, environment, app="fault_count:app")
+        stack.callback(counter.kill)
         idle_kib = replica.peak_kib
         started = time.monotonic()
         publish(project, environment, 0, BURST, timeout=PUBLISH_TIMEOUT_S)

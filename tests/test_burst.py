@@ -1,13 +1,14 @@
 """A burst never stalls a replica, on every broker: one replica of a generated service
 (`faststream run`) is sent 10,000 orders at once (QoS 1 on MQTT), as fast as one
-producer publishes them. Then it is killed, 10,000 more orders arrive while it is
-down, and it is restarted in place with that backlog waiting for it.
+producer publishes them. Once it has invoiced 2,000 of them (MQTT's replica used to
+stall at about 1,000) it is killed, and restarted in place with the rest, thousands,
+waiting for it.
 
 An independent consumer of the invoices (a group of its own) counts what was
-invoiced: every order of both bursts, at least once. The replica's resident memory
-(VmRSS, read from /proc while it works) stays within 150 MB of what it was idle: a
-backlog waits in the broker, and each replica holds a bounded part of it (its
-`PREFETCH_COUNT`, or its Kafka client's fetch buffers).
+invoiced: every order, at least once. The replica's resident memory (VmRSS, read from
+/proc while it works) stays within 150 MB of what it was idle: a backlog waits in the
+broker, and each replica holds a bounded part of it (its `PREFETCH_COUNT`, or its
+Kafka client's fetch buffers).
 
 Brokers are the crash tests' (tests/test_crash_delivery.py): private Redis, NATS and
 Mosquitto (configured as the generated compose stack's), the local RabbitMQ, a Tansu
@@ -37,6 +38,7 @@ from tests.test_crash_delivery import (
 pytestmark = pytest.mark.generated
 
 BURST = 10_000
+KILLED_AFTER = 2_000
 MEMORY_BOUND_KIB = 150 * 1024
 # A burst of 10,000 takes the slowest producer here tens of seconds to publish.
 PUBLISH_TIMEOUT_S = 300.0
@@ -62,14 +64,16 @@ class Replica:
             self.peak_kib = max(self.peak_kib, self.service.resident_kib())
 
 
-def invoice_all(counter: Service, replica: Replica, orders: set[str]) -> set[str]:
-    """Sample the replica until every one of `orders` is counted or invoices stop
-    coming; the orders never invoiced."""
+def invoice(
+    counter: Service, replica: Replica, orders: set[str], enough: int
+) -> set[str]:
+    """Sample the replica until `enough` of `orders` are counted or invoices stop
+    coming; those not counted yet."""
     seen, last_progress = 0, time.monotonic()
     while True:
         replica.sample()
         missing = orders - set(counted(counter))
-        if not missing:
+        if len(orders) - len(missing) >= enough:
             return missing
         if len(orders) - len(missing) > seen:
             seen, last_progress = len(orders) - len(missing), time.monotonic()
@@ -83,7 +87,7 @@ def numbered(first: int, count: int) -> set[str]:
 
 
 @pytest.mark.parametrize("broker", ["kafka", "confluent", "rabbit", *PRIVATE])
-def test_one_replica_invoices_a_burst_and_a_backlog_of_ten_thousand(
+def test_one_replica_invoices_a_burst_of_ten_thousand_through_a_kill(
     broker: str, projects: Callable[[str], Path], tmp_path: Path
 ) -> None:
     project = projects(broker)
@@ -99,28 +103,26 @@ def test_one_replica_invoices_a_burst_and_a_backlog_of_ten_thousand(
         counter = Service(project, environment, app="fault_count:app")
         stack.callback(counter.kill)
         idle_kib = replica.peak_kib
+        orders = numbered(0, BURST)
         started = time.monotonic()
         publish(project, environment, 0, BURST, timeout=PUBLISH_TIMEOUT_S)
-        burst_missing = invoice_all(counter, replica, numbered(0, BURST))
-        burst_s = time.monotonic() - started
+        waiting = invoice(counter, replica, orders, KILLED_AFTER)
         burst_peak_kib = replica.peak_kib
 
-        # Killed, so that nothing is handed back or unsubscribed: the backlog waits
-        # for it in the broker (its session, on MQTT).
+        # Killed, so that nothing is handed back or unsubscribed: what it has not
+        # invoiced waits for it in the broker (its session, on MQTT).
         replica.service.kill()
-        publish(project, environment, BURST, BURST, timeout=PUBLISH_TIMEOUT_S)
-        started = time.monotonic()
         replica = Replica(project, environment)
-        backlog_missing = invoice_all(counter, replica, numbered(BURST, BURST))
-        backlog_s = time.monotonic() - started
+        missing = invoice(counter, replica, orders, BURST)
+        elapsed = time.monotonic() - started
     print(
-        f"{broker}: burst of {BURST} invoiced but {len(burst_missing)} in"
-        f" {burst_s:.0f} s, peak RSS +{(burst_peak_kib - idle_kib) / 1024:.0f} MB;"
-        f" backlog of {BURST} invoiced but {len(backlog_missing)} in"
-        f" {backlog_s:.0f} s, peak RSS +{(replica.peak_kib - idle_kib) / 1024:.0f} MB"
-        f" (idle {idle_kib / 1024:.0f} MB)"
+        f"{broker}: {BURST} orders at once, {BURST - len(waiting)} invoiced before"
+        f" the kill (peak RSS +{(burst_peak_kib - idle_kib) / 1024:.0f} MB),"
+        f" {len(waiting)} waiting at the restart; {BURST - len(missing)} invoiced in"
+        f" {elapsed:.0f} s (peak RSS +{(replica.peak_kib - idle_kib) / 1024:.0f} MB"
+        f" over an idle {idle_kib / 1024:.0f} MB)"
     )
-    assert burst_missing == set()
-    assert backlog_missing == set()
+    assert BURST - len(waiting) >= KILLED_AFTER, "stalled before the kill"
+    assert missing == set()
     assert burst_peak_kib - idle_kib <= MEMORY_BOUND_KIB
     assert replica.peak_kib - idle_kib <= MEMORY_BOUND_KIB

@@ -48,6 +48,9 @@ async def test_a_burst_of_orders_is_invoiced_whole(
         if len(invoiced(order_ids)) > done:
             done, last_progress = len(invoiced(order_ids)), now
         elif now - last_progress > STALLED_AFTER_S:
-            pytest.fail(f"stalled: {done} of {BURST} orders invoiced")
+            pytest.fail(
+                f"stalled: {done} of {BURST} orders invoiced (what bounds a backlog "
+                'is in "Delivery", README.md)'
+            )
 
     assert invoiced(order_ids) == order_ids

@@ -93,6 +93,21 @@ def test_reports_answers_that_lack_what_it_asked(canned: CannedAnswers) -> None:
     ]
 
 
+def test_an_answer_of_another_shape_is_reported_not_raised(
+    canned: CannedAnswers,
+) -> None:
+    canned.answer(PROMETHEUS_QUERY, (200, {"status": "success", "data": {}}))
+    canned.answer(GRAFANA_HEALTH, HEALTHY_GRAFANA)
+    canned.answer(DASHBOARD, DASHBOARD_FOUND)
+
+    (missing,) = check_stack(monitoring(canned), TRACE_ID, deadline_s=0, poll_s=0)
+
+    assert missing.endswith(
+        "an answer not shaped as expected (KeyError('result')): "
+        "{'status': 'success', 'data': {}}"
+    )
+
+
 def test_a_stack_that_is_not_running_is_reported_as_refused() -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))

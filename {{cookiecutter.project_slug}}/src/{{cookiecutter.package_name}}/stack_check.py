@@ -127,10 +127,16 @@ def wait_for(question: Question, deadline: float, poll_s: float = POLL_S) -> str
     """Ask until the answer lacks nothing (None) or `deadline` (time.monotonic())
     passes (what was last missing). Asks at least once."""
     while True:
+        lack: str | None
         try:
-            lack = question.lacks(ask(question.url))
+            answer = ask(question.url)
         except NoAnswerError as error:
             lack = f"no answer ({error})"
+        else:
+            try:
+                lack = question.lacks(answer)
+            except (LookupError, TypeError, ValueError) as error:
+                lack = f"an answer not shaped as expected ({error!r}): {answer!r:.200}"
         if lack is None or time.monotonic() >= deadline:
             return lack
         time.sleep(poll_s)

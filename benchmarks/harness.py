@@ -273,10 +273,11 @@ async def warm_up(arguments: argparse.Namespace, progress: Progress) -> None:
 
 async def create_plain_topics(arguments: argparse.Namespace) -> None:
     """Publish one order and one invoice to the plain app's destinations before it
-    starts. A Kafka topic is created by its first message, and a Confluent consumer
-    without a group that subscribed before then may not see it for minutes (its
-    metadata refresh): the plain app reads from the latest offset, so these are not
-    handled. Elsewhere nobody is subscribed yet and the broker drops them."""
+    starts, so that its Kafka topics (created by their first message) exist when it
+    subscribes: a precaution, not shown to matter (the plain Confluent rounds that
+    stalled were waiting for FastStream's shared default group, see `own_group`). The
+    plain app reads from the latest offset, so these are not handled; elsewhere
+    nobody is subscribed yet and the broker drops them."""
     settings = service_settings(arguments.package)
     invoice = {"order_id": "-", "customer_id": "-", "item_count": 0, "total": "0"}
     async with plain_client(arguments) as client:

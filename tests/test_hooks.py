@@ -159,6 +159,9 @@ def test_supported_pythons_match_the_prompt_choices() -> None:
         ("console", "jaeger", "backend 'none'"),
         ("console", "tempo", "backend 'none'"),
         ("console", "zipkin", "backend 'none'"),
+        ("console", "lgtm", "backend 'none'"),
+        ("jaeger", "lgtm", "Choose exporter otlp-grpc or otlp-http"),
+        ("zipkin", "lgtm", "Choose exporter otlp-grpc or otlp-http"),
     ],
 )
 def test_combinations_that_cannot_deliver_spans_are_refused(
@@ -178,6 +181,8 @@ def test_combinations_that_cannot_deliver_spans_are_refused(
         ("zipkin", "zipkin"),
         ("zipkin", "jaeger"),
         ("console", "none"),
+        ("otlp-grpc", "lgtm"),
+        ("otlp-http", "lgtm"),
         # Through an OpenTelemetry Collector.
         ("otlp-grpc", "zipkin"),
         ("otlp-http", "zipkin"),

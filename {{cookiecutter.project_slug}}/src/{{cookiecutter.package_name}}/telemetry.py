@@ -78,13 +78,19 @@ def telemetry_middleware(
 
 # The batch processor's thread can wait a few hundred milliseconds for the GIL while
 # the event loop is busy; at a few thousand spans a second the SDK's 2048-span queue
-# then overflows. 8192 spans (about 23 MB when full) hold two seconds of that.
+# then overflows. 8192 spans (about 23 MB when full) hold two seconds of that. Log
+# records (about as many a message as spans) get a queue of the same size.
 SPAN_QUEUE_SIZE = 8192
 
 
+def queue_size(variable: str) -> int | None:
+    """Ours, unless `variable` (OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_QUEUE_SIZE) is
+    set: the SDK reads it, given None."""
+    return None if os.environ.get(variable) else SPAN_QUEUE_SIZE
+
+
 def span_queue_size() -> int | None:
-    """Ours, unless OTEL_BSP_MAX_QUEUE_SIZE is set (the SDK reads it, given None)."""
-    return None if os.environ.get("OTEL_BSP_MAX_QUEUE_SIZE") else SPAN_QUEUE_SIZE
+    return queue_size("OTEL_BSP_MAX_QUEUE_SIZE")
 
 
 def start_exporting(tracer_provider: TracerProvider) -> None:

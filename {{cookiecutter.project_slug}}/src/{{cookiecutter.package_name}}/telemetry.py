@@ -9,12 +9,14 @@ resource attributes, sampler, batch processor, exporter endpoint), which the SDK
 
 import logging
 import os
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 
 from {{ broker.middleware_module }} import {{ broker.middleware_class }}
 from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import (
+    SERVICE_INSTANCE_ID,
     SERVICE_NAME,
     SERVICE_VERSION,
     OTELResourceDetector,
@@ -42,11 +44,22 @@ def service_version() -> str:
         return "0+unknown"
 
 
+# This process among the service's replicas (a random UUID, as the semantic
+# conventions advise): metrics pushed over OTLP by several replicas would otherwise
+# land in the same series (Prometheus makes it the `instance` label).
+INSTANCE_ID = str(uuid.uuid4())
+
+
 def build_resource() -> Resource:
-    """Service name and version, unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES
-    say otherwise (the environment wins, as the specification asks)."""
+    """Service name, version and instance, unless OTEL_SERVICE_NAME or
+    OTEL_RESOURCE_ATTRIBUTES say otherwise (the environment wins, as the
+    specification asks)."""
     defaults = Resource.create(
-        {SERVICE_NAME: DEFAULT_SERVICE_NAME, SERVICE_VERSION: service_version()}
+        {
+            SERVICE_NAME: DEFAULT_SERVICE_NAME,
+            SERVICE_VERSION: service_version(),
+            SERVICE_INSTANCE_ID: INSTANCE_ID,
+        }
     )
     return defaults.merge(OTELResourceDetector().detect())
 

@@ -256,7 +256,7 @@ def test_only_the_description_may_be_blank() -> None:
     [
         ("broker", "Kafka", "confluent, kafka, mqtt, nats, rabbit, redis"),
         ("exporter", " otlp-grpc", "console, jaeger, otlp-grpc, otlp-http, zipkin"),
-        ("backend", "", "jaeger, none, tempo, zipkin"),
+        ("backend", "", "jaeger, lgtm, none, tempo, zipkin"),
     ],
 )
 def test_unknown_choices_are_refused_with_the_valid_ones(
@@ -286,8 +286,12 @@ def test_main_reports_every_problem_on_stderr(
             "zipkin",
             "tempo",
             [
+                "compose/grafana/dashboards.yaml",
+                "compose/grafana/datasources.yaml",
+                "compose/monitoring.yaml",
                 "compose/mosquitto.conf",
                 "compose/mosquitto.yaml",
+                "compose/prometheus/prometheus.yml",
                 "compose/tempo",
                 "compose/tempo.yaml",
                 "src/svc/exporters/zipkin.py",
@@ -300,17 +304,39 @@ def test_main_reports_every_problem_on_stderr(
             "otlp-grpc",
             "zipkin",
             [
+                "compose/grafana/dashboards.yaml",
+                "compose/grafana/datasources.yaml",
+                "compose/monitoring.yaml",
                 "compose/mosquitto.conf",
                 "compose/mosquitto.yaml",
                 "compose/otel-collector",
                 "compose/otel-collector.yaml",
+                "compose/prometheus/prometheus.yml",
                 "compose/zipkin.yaml",
                 "src/svc/exporters/otlp_grpc.py",
+                "tests/otlp_logs.py",
                 "tests/otlp_request.py",
                 "tests/pushed_metrics.py",
                 "tests/test_exporter_otlp_grpc.py",
             ],
             id="through-a-collector",
+        ),
+        pytest.param(
+            "otlp-http",
+            "lgtm",
+            [
+                "compose/lgtm",
+                "compose/lgtm.yaml",
+                "compose/mosquitto.conf",
+                "compose/mosquitto.yaml",
+                "src/svc/exporters/otlp_http.py",
+                "tests/http_receiver.py",
+                "tests/otlp_logs.py",
+                "tests/otlp_request.py",
+                "tests/pushed_metrics.py",
+                "tests/test_exporter_otlp_http.py",
+            ],
+            id="with-its-own-grafana",
         ),
     ],
 )
@@ -343,6 +369,7 @@ def test_post_gen_keeps_only_the_chosen_options_files(
             for path in post_gen.backend_files(tmp_path, backend)
         ),
         *post_gen.collector_files(tmp_path),
+        *post_gen.monitoring_files(tmp_path),
         *(
             tmp_path / support
             for spec in CONTEXT["_exporters"].values()

@@ -31,9 +31,9 @@ from tests.brokers import KAFKA_PROTOCOL, LOCAL_SERVERS, tansu_server
 from tests.faults import (
     Service,
     private_broker,
-    project_environment,
     project_factory,
     publish,
+    run_environment,
     run_script,
 )
 
@@ -148,15 +148,11 @@ def kill_one_mid_stream(
     run = uuid.uuid4().hex[:8]
     with ExitStack() as stack:
         url = stack.enter_context(broker_url(broker, tmp_path))
-        environment = project_environment(
-            BROKER_URL=url,
-            ORDERS_TOPIC=f"orders-{run}",
-            INVOICES_TOPIC=f"invoices-{run}",
-            CONSUMER_GROUP=f"crash-{run}",
-            STREAM_NAME=f"crash-{run}",
-            COUNT_GROUP=f"count-{run}",
+        environment = run_environment(
+            url,
+            "crash",
+            run,
             HOLD_S=HOLD_S,
-            OTEL_SDK_DISABLED="true",
             **TAKE_OVER,
             **({} if restart else {"SESSION_EXPIRY_S": SESSION_EXPIRY_S}),
         )

@@ -38,9 +38,22 @@ def backend_files(project: Path, backend: str) -> list[Path]:
     compose = project / "compose"
     if backend == "none":
         return []
-    if backend == "tempo":
-        return [compose / "tempo.yaml", compose / "tempo"]
+    if backend in ("tempo", "lgtm"):
+        return [compose / f"{backend}.yaml", compose / backend]
     return [compose / f"{backend}.yaml"]
+
+
+def monitoring_files(project: Path) -> list[Path]:
+    """Prometheus and Grafana of their own, for backends that bring neither (the
+    dashboard and the alert rules stay: a backend with Grafana shows the one, and
+    the other is for your Prometheus)."""
+    compose = project / "compose"
+    return [
+        compose / "monitoring.yaml",
+        compose / "prometheus" / "prometheus.yml",
+        compose / "grafana" / "datasources.yaml",
+        compose / "grafana" / "dashboards.yaml",
+    ]
 
 
 def collector_files(project: Path) -> list[Path]:
@@ -88,6 +101,11 @@ def unchosen_files(project: Path, answers: dict[str, Any]) -> list[Path]:
             for path in backend_files(project, backend)
         ),
         *([] if needs_collector(answers) else collector_files(project)),
+        *(
+            monitoring_files(project)
+            if answers["_backends"][answers["backend"]]["brings_grafana"]
+            else []
+        ),
     ]
 
 

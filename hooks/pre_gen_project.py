@@ -88,7 +88,17 @@ REFUSED_COMBINATIONS: dict[tuple[str, str], str] = {
         "receive nothing. Choose backend 'none', or an exporter that sends spans "
         "(otlp-grpc, otlp-http)."
     )
-    for backend in ("jaeger", "zipkin", "tempo")
+    for backend in ("jaeger", "zipkin", "tempo", "lgtm")
+}
+# grafana/otel-lgtm is where the three signals meet, all pushed over OTLP: the other
+# exporters send spans alone (no metrics, no logs), in formats it does not take.
+REFUSED_COMBINATIONS |= {
+    (exporter, "lgtm"): (
+        f"backend 'lgtm' holds traces, metrics and logs, all sent over OTLP; "
+        f"exporter '{exporter}' sends only spans, and not over OTLP. Choose exporter "
+        "otlp-grpc or otlp-http, or another backend (jaeger, zipkin, tempo, none)."
+    )
+    for exporter in ("jaeger", "zipkin")
 }
 
 

@@ -77,6 +77,8 @@ STACKS = [
     Combination("mqtt", "otlp-grpc", "zipkin", "3.11"),
     Combination("redis", "jaeger", "zipkin", "3.13"),
     Combination("rabbit", "otlp-http", "jaeger", "3.12"),
+    # All three signals over OTLP to grafana/otel-lgtm.
+    Combination("nats", "otlp-http", "lgtm", "3.11"),
 ]
 
 

@@ -165,6 +165,7 @@ def test_the_matrix_covers_every_choice() -> None:
     assert {c[0] for c in accepted} == set(BROKERS)
     assert {c[1] for c in accepted} == set(EXPORTERS)
     assert {c[2] for c in accepted} == set(BACKENDS)
-    assert len(all_combinations()) == 6 * 5 * 4
-    # Only console with a backend is refused: 6 brokers x 3 backends.
-    assert len(accepted) == 120 - 18
+    assert len(all_combinations()) == 6 * 5 * 5
+    # Refused, for 6 brokers: console with any of 4 backends, and jaeger and zipkin
+    # with lgtm (which takes all three signals over OTLP).
+    assert len(accepted) == 150 - 6 * 4 - 6 * 2

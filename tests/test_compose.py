@@ -42,6 +42,11 @@ DOCUMENTED_RECEIVERS = {
         ("jaeger-thrift-compact", 6831, ""),
     ],
     "openzipkin/zipkin": [("zipkin-json", 9411, "/api/v2/spans")],
+    # Its collector's configuration (docker/otelcol-config.yaml in its repository).
+    "grafana/otel-lgtm": [
+        ("otlp-grpc", 4317, ""),
+        ("otlp-http", 4318, "/v1/traces"),
+    ],
 }
 COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib"
 # Images whose Dockerfile declares a HEALTHCHECK of its own.
@@ -103,7 +108,12 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     # service built from the Dockerfile.
     via_collector = exporter in BACKEND_TABLE[backend]["collector_for"]
     collector = {"otel-collector", "otel-collector-health"} if via_collector else set()
-    expected = {"app", str(table["compose_service"]), "prometheus", "grafana"}
+    # A backend that brings Grafana and Prometheus (lgtm) replaces the stack's own.
+    monitoring = set() if BACKEND_TABLE[backend]["brings_grafana"] else {
+        "prometheus",
+        "grafana",
+    }
+    expected = {"app", str(table["compose_service"])} | monitoring
     expected |= collector | {"none": set()}.get(backend, {backend})
     assert set(stack) == expected
     assert app.spec["build"] == "."
@@ -283,3 +293,49 @@ def test_rabbitmq_is_healthy_once_its_client_port_is(cookies: Any) -> None:
     check = stack["rabbitmq"].spec["healthcheck"]["test"]
 
     assert check == ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"]
+
+
+# Where grafana/otel-lgtm takes Grafana provisioning: its README's place for custom
+# dashboards, and the data sources file its Dockerfile copies (replaced here).
+LGTM_PROVISIONING = "/otel-lgtm/grafana/conf/provisioning"
+
+
+def test_lgtm_takes_all_three_signals_and_links_traces_and_logs(cookies: Any) -> None:
+    project = bake(cookies, "redis", "otlp-http", "lgtm")
+    stack = load_stack(project)
+    lgtm, app = stack["lgtm"], stack["app"]
+
+    assert lgtm.spec["image"] == "grafana/otel-lgtm:0.31.0"
+    assert {"OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"} <= set(app.environment)
+    assert app.environment["OTEL_METRICS_EXPORTER"] == "otlp"
+    assert app.environment["OTEL_LOGS_EXPORTER"] == "otlp"
+    assert app.environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://lgtm:4318"
+    assert app.spec["depends_on"]["lgtm"] == {"condition": "service_healthy"}
+    check = lgtm.spec["healthcheck"]["test"]
+    assert check[0] == "CMD-SHELL"
+    assert "http://localhost:13133/ready" in check[1]  # the collector taking OTLP
+    assert "http://localhost:3000/api/health" in check[1]
+    # Its own Prometheus and Grafana replace the stack's: none of their files stay.
+    compose = project / "compose"
+    assert not (compose / "monitoring.yaml").exists()
+    assert not (compose / "grafana" / "datasources.yaml").exists()
+
+    mounts = {target: source for source, target, _ in lgtm.mounts()}
+    sources = yaml.safe_load(
+        mounts[f"{LGTM_PROVISIONING}/datasources/grafana-datasources.yaml"].read_text()
+    )["datasources"]
+    by_type = {source["type"]: source for source in sources}
+    tempo, loki = by_type["tempo"], by_type["loki"]
+    to_logs = tempo["jsonData"]["tracesToLogsV2"]
+    assert to_logs["datasourceUid"] == loki["uid"]
+    assert "${__trace.traceId}" in to_logs["query"].replace("$$", "$")
+    (to_trace,) = loki["jsonData"]["derivedFields"]
+    assert to_trace["datasourceUid"] == tempo["uid"]
+    assert (to_trace["matcherType"], to_trace["matcherRegex"]) == ("label", "trace_id")
+
+    provider = yaml.safe_load(
+        mounts[f"{LGTM_PROVISIONING}/dashboards/faststream.yaml"].read_text()
+    )["providers"][0]
+    home = lgtm.environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert home.rsplit("/", 1)[0] == provider["options"]["path"]
+    assert mounts[home] == compose / "grafana" / "faststream.json"

@@ -159,6 +159,9 @@ def test_supported_pythons_match_the_prompt_choices() -> None:
         ("console", "jaeger", "backend 'none'"),
         ("console", "tempo", "backend 'none'"),
         ("console", "zipkin", "backend 'none'"),
+        ("console", "lgtm", "backend 'none'"),
+        ("jaeger", "lgtm", "Choose exporter otlp-grpc or otlp-http"),
+        ("zipkin", "lgtm", "Choose exporter otlp-grpc or otlp-http"),
     ],
 )
 def test_combinations_that_cannot_deliver_spans_are_refused(
@@ -178,6 +181,8 @@ def test_combinations_that_cannot_deliver_spans_are_refused(
         ("zipkin", "zipkin"),
         ("zipkin", "jaeger"),
         ("console", "none"),
+        ("otlp-grpc", "lgtm"),
+        ("otlp-http", "lgtm"),
         # Through an OpenTelemetry Collector.
         ("otlp-grpc", "zipkin"),
         ("otlp-http", "zipkin"),
@@ -251,7 +256,7 @@ def test_only_the_description_may_be_blank() -> None:
     [
         ("broker", "Kafka", "confluent, kafka, mqtt, nats, rabbit, redis"),
         ("exporter", " otlp-grpc", "console, jaeger, otlp-grpc, otlp-http, zipkin"),
-        ("backend", "", "jaeger, none, tempo, zipkin"),
+        ("backend", "", "jaeger, lgtm, none, tempo, zipkin"),
     ],
 )
 def test_unknown_choices_are_refused_with_the_valid_ones(
@@ -281,8 +286,12 @@ def test_main_reports_every_problem_on_stderr(
             "zipkin",
             "tempo",
             [
+                "compose/grafana/dashboards.yaml",
+                "compose/grafana/datasources.yaml",
+                "compose/monitoring.yaml",
                 "compose/mosquitto.conf",
                 "compose/mosquitto.yaml",
+                "compose/prometheus/prometheus.yml",
                 "compose/tempo",
                 "compose/tempo.yaml",
                 "src/svc/exporters/zipkin.py",
@@ -295,17 +304,39 @@ def test_main_reports_every_problem_on_stderr(
             "otlp-grpc",
             "zipkin",
             [
+                "compose/grafana/dashboards.yaml",
+                "compose/grafana/datasources.yaml",
+                "compose/monitoring.yaml",
                 "compose/mosquitto.conf",
                 "compose/mosquitto.yaml",
                 "compose/otel-collector",
                 "compose/otel-collector.yaml",
+                "compose/prometheus/prometheus.yml",
                 "compose/zipkin.yaml",
                 "src/svc/exporters/otlp_grpc.py",
+                "tests/otlp_logs.py",
                 "tests/otlp_request.py",
                 "tests/pushed_metrics.py",
                 "tests/test_exporter_otlp_grpc.py",
             ],
             id="through-a-collector",
+        ),
+        pytest.param(
+            "otlp-http",
+            "lgtm",
+            [
+                "compose/lgtm",
+                "compose/lgtm.yaml",
+                "compose/mosquitto.conf",
+                "compose/mosquitto.yaml",
+                "src/svc/exporters/otlp_http.py",
+                "tests/http_receiver.py",
+                "tests/otlp_logs.py",
+                "tests/otlp_request.py",
+                "tests/pushed_metrics.py",
+                "tests/test_exporter_otlp_http.py",
+            ],
+            id="with-its-own-grafana",
         ),
     ],
 )
@@ -338,6 +369,7 @@ def test_post_gen_keeps_only_the_chosen_options_files(
             for path in post_gen.backend_files(tmp_path, backend)
         ),
         *post_gen.collector_files(tmp_path),
+        *post_gen.monitoring_files(tmp_path),
         *(
             tmp_path / support
             for spec in CONTEXT["_exporters"].values()

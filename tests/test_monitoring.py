@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.template import BACKENDS
+from tests.template import BACKEND_TABLE, BACKENDS
 
 RULE_TESTS = Path(__file__).parent / "prometheus" / "alerts_test.yml"
 
@@ -38,6 +38,7 @@ def promtool(*arguments: str, cwd: Path) -> str:
 
 def bake(cookies: Any, backend: str) -> Path:
     exporter = "zipkin" if backend == "zipkin" else "otlp-grpc"
+    # (lgtm brings Prometheus and Grafana of its own, fed over OTLP.)
     result = cookies.bake(
         extra_context={"broker": "redis", "exporter": exporter, "backend": backend}
     )
@@ -49,9 +50,13 @@ def bake(cookies: Any, backend: str) -> Path:
 def test_prometheus_files_pass_promtool(cookies: Any, backend: str) -> None:
     prometheus = bake(cookies, backend) / "compose" / "prometheus"
 
-    assert "SUCCESS" in promtool(
-        "check", "config", "--syntax-only", "prometheus.yml", cwd=prometheus
-    )
+    if BACKEND_TABLE[backend]["brings_grafana"]:
+        # Its own Prometheus is fed over OTLP; the rules stay for yours.
+        assert not (prometheus / "prometheus.yml").exists()
+    else:
+        assert "SUCCESS" in promtool(
+            "check", "config", "--syntax-only", "prometheus.yml", cwd=prometheus
+        )
     assert "SUCCESS: 4 rules found" in promtool(
         "check", "rules", "alerts.yml", cwd=prometheus
     )
@@ -120,16 +125,22 @@ def test_the_dashboard_asks_provisioned_data_sources(
 ) -> None:
     project = bake(cookies, backend)
     grafana = project / "compose" / "grafana"
-    provisioned = yaml.safe_load((grafana / "datasources.yaml").read_text())
+    # grafana/otel-lgtm's Grafana is provisioned from files of its own.
+    lgtm = BACKEND_TABLE[backend]["brings_grafana"]
+    provisioning = project / "compose" / ("lgtm" if lgtm else "grafana")
+    provisioned = yaml.safe_load((provisioning / "datasources.yaml").read_text())
     uids = {source["uid"]: source["type"] for source in provisioned["datasources"]}
     dashboard = json.loads((grafana / "faststream.json").read_text())
-    provider = yaml.safe_load((grafana / "dashboards.yaml").read_text())
+    provider = yaml.safe_load((provisioning / "dashboards.yaml").read_text())
 
-    prometheus_scrapes_every_replica(project)
+    if not lgtm:
+        prometheus_scrapes_every_replica(project)
     assert uids["prometheus"] == "prometheus"
-    assert ("tempo" in uids) == (backend == "tempo")
+    assert ("tempo" in uids) == (backend in ("tempo", "lgtm"))
     assert {p["options"]["path"] for p in provider["providers"]} == {
-        "/var/lib/grafana/dashboards"
+        "/otel-lgtm/grafana/conf/provisioning/dashboards/faststream"
+        if lgtm
+        else "/var/lib/grafana/dashboards"
     }
     variables = {v["name"] for v in dashboard["templating"]["list"]}
     for variable in dashboard["templating"]["list"]:

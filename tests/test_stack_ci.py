@@ -151,7 +151,9 @@ def test_the_checker_asks_where_the_stack_answers(tmp_path: Path, backend: str) 
     project = bake(tmp_path, f"backend={backend}")
     constants = checker_constants(project)
     grafana = project / "compose" / "grafana"
-    datasources = yaml.safe_load((grafana / "datasources.yaml").read_text())
+    # The stack's Grafana, or lgtm's own (compose/lgtm/).
+    (provisioned,) = (project / "compose").glob("*/datasources.yaml")
+    datasources = yaml.safe_load(provisioned.read_text())
     uids = {source["uid"] for source in datasources["datasources"]}
     dashboard = json.loads((grafana / "faststream.json").read_text())
 

@@ -17,6 +17,8 @@ from types import ModuleType
 
 from faststream import TestApp
 from {{ broker.module }} import {{ broker.broker_class }}, {{ broker.test_broker }}
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext
 
 from {{ cookiecutter.package_name }}.logs import BROKER_LOGGER
 from {{ cookiecutter.package_name }}.topology import address, settings
@@ -86,8 +88,14 @@ async def send_orders(broker: {{ broker.broker_class }}, count: int) -> None:
         await broker.publish(order, **address(settings.orders_topic))
 
 
-async def run_service(orders: int = 1) -> None:
-    """The service's whole life, once, with `orders` orders through it."""
+async def run_service(orders: int = 1, upstream: SpanContext | None = None) -> None:
+    """The service's whole life, once, with `orders` orders through it; sent from
+    within the `upstream` span if given (another service's: each order's trace
+    continues it)."""
     with fresh_import("app") as (service,):
         async with running(service) as broker:
-            await send_orders(broker, orders)
+            if upstream is None:
+                await send_orders(broker, orders)
+            else:
+                with trace.use_span(NonRecordingSpan(upstream)):
+                    await send_orders(broker, orders)

@@ -1,6 +1,7 @@
 """The OTLP gRPC exporter: configured by the standard variables, and delivering the
-pipeline's spans to a real OTLP trace service, and with OTEL_METRICS_EXPORTER=otlp
-the metrics to its metrics service."""
+pipeline's spans to a real OTLP trace service, with OTEL_METRICS_EXPORTER=otlp the
+metrics to its metrics service, and with OTEL_LOGS_EXPORTER=otlp the log records to
+its logs service."""
 
 from collections.abc import Iterator
 from concurrent import futures
@@ -9,6 +10,11 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2_grpc
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
@@ -25,6 +31,11 @@ from {{ cookiecutter.package_name }}.exporters.otlp_grpc import (
 )
 from tests.exported import assert_exported_pipeline
 from tests.fresh_service import run_service
+from tests.otlp_logs import (
+    UPSTREAM,
+    assert_order_joined_to_its_logs,
+    exported_log_records,
+)
 from tests.otlp_request import exported_spans
 from tests.pushed_metrics import assert_pushed_duration, push_a_duration
 
@@ -61,23 +72,39 @@ class MetricsCollector(metrics_service_pb2_grpc.MetricsServiceServicer):
         return ExportMetricsServiceResponse()
 
 
+class LogsCollector(logs_service_pb2_grpc.LogsServiceServicer):
+    """The OTLP logs service."""
+
+    def __init__(self) -> None:
+        self.requests: list[ExportLogsServiceRequest] = []
+
+    def Export(  # noqa: N802 - the name the protocol gives it
+        self, request: ExportLogsServiceRequest, context: grpc.ServicerContext
+    ) -> ExportLogsServiceResponse:
+        self.requests.append(request)
+        return ExportLogsServiceResponse()
+
+
 @dataclass
 class Collectors:
-    """An OTLP endpoint with its trace and metrics services, as a collector has."""
+    """An OTLP endpoint with its trace, metrics and logs services, as a collector
+    has."""
 
     traces: Collector
     metrics: MetricsCollector
+    logs: LogsCollector
     port: int
 
 
 @pytest.fixture
 def collector() -> Iterator[Collectors]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    collectors = Collectors(Collector(), MetricsCollector(), 0)
+    collectors = Collectors(Collector(), MetricsCollector(), LogsCollector(), 0)
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collectors.traces, server)
     metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
         collectors.metrics, server
     )
+    logs_service_pb2_grpc.add_LogsServiceServicer_to_server(collectors.logs, server)
     collectors.port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     yield collectors
@@ -105,3 +132,18 @@ def test_otel_metrics_exporter_otlp_pushes_the_metrics(
 
     (request,) = collector.metrics.requests
     assert_pushed_duration(request)
+
+
+async def test_otel_logs_exporter_otlp_sends_an_order_s_log_lines_with_its_spans(
+    collector: Collectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = f"http://127.0.0.1:{collector.port}"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+    monkeypatch.setenv("OTEL_LOGS_EXPORTER", "otlp")
+
+    await run_service(upstream=UPSTREAM)
+
+    assert_order_joined_to_its_logs(
+        exported_spans(collector.traces.requests),
+        exported_log_records(collector.logs.requests),
+    )

@@ -2,10 +2,15 @@
 exports every span still queued."""
 
 import threading
+import uuid
 from collections.abc import Sequence
 
 import pytest
-from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION
+from opentelemetry.sdk.resources import (
+    SERVICE_INSTANCE_ID,
+    SERVICE_NAME,
+    SERVICE_VERSION,
+)
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -18,6 +23,19 @@ def test_service_name_defaults_to_the_project_slug() -> None:
 
     assert attributes[SERVICE_NAME] == "{{ cookiecutter.project_slug }}"
     assert attributes[SERVICE_VERSION] == "0.1.0"
+
+
+def test_each_process_is_an_instance_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Replicas pushing metrics over OTLP keep series of their own (Prometheus makes
+    `service.instance.id` the `instance` label); the same id for every signal."""
+    first = telemetry.build_resource().attributes[SERVICE_INSTANCE_ID]
+    assert telemetry.build_resource().attributes[SERVICE_INSTANCE_ID] == first
+    assert uuid.UUID(str(first)).version == 4
+
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-7")
+    assert telemetry.build_resource().attributes[SERVICE_INSTANCE_ID] == "pod-7"
 
 
 def test_otel_service_name_wins(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from {{ cookiecutter.package_name }}.failures import FailureLogging
 from {{ cookiecutter.package_name }}.handlers import router
+from {{ cookiecutter.package_name }}.log_export import LogExport
 from {{ cookiecutter.package_name }}.logs import (
     BROKER_LOGGER,
     configure_logging,
@@ -48,6 +49,7 @@ from {{ cookiecutter.package_name }}.topology import settings
 configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
 meter_provider = create_meter_provider(build_resource())
+log_export = LogExport(build_resource())
 tracing = telemetry_middleware(tracer_provider, meter_provider)
 
 broker_security = BrokerSecurity()
@@ -117,6 +119,12 @@ app.on_startup(quiet_http_access_log)
 @app.on_startup
 def export_spans() -> None:
     start_exporting(tracer_provider)
+
+
+@app.on_startup
+def export_logs() -> None:
+    # With OTEL_LOGS_EXPORTER set: each line also as an OpenTelemetry log record.
+    log_export.start()
 {%- if cookiecutter.broker == "redis" %}
 
 
@@ -181,7 +189,9 @@ async def finish_orders_first() -> None:
 
 @app.after_shutdown
 def flush_telemetry() -> None:
-    # Ends the batch processor: spans still queued are exported before exit (and
-    # metrics, when they are pushed).
+    # Ends the batch processors: spans still queued are exported before exit (and
+    # metrics and log records, when they are pushed; log records last, so that the
+    # lines about the others' shutdown go too).
     tracer_provider.shutdown()
     meter_provider.shutdown()
+    log_export.stop()

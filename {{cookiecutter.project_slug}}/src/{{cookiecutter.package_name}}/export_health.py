@@ -1,4 +1,5 @@
-"""Say once, clearly, when span export starts failing, and once when it recovers.
+"""Say once, clearly, when export (of spans, or of log records) starts failing, and
+once when it recovers.
 
 An unreachable collector would otherwise make the exporter log an error (and a line
 per retry) for every batch, for as long as the outage lasts. Export runs in the batch
@@ -20,7 +21,7 @@ from a full queue (`OTEL_BSP_MAX_QUEUE_SIZE`).
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
@@ -50,26 +51,34 @@ class LastProblem(logging.Filter):
         return False
 
 
-def exporter_loggers(exporter: SpanExporter) -> set[str]:
-    """The loggers of the public modules that define the exporter and its bases (each
-    logs under its module's name)."""
+# OpenTelemetry Python's logs exporters live in modules named `_log_exporter`: the
+# one private name the project uses (see log_export.py).
+LOG_EXPORTER_MODULE = "_log_exporter"
+
+
+def exporter_loggers(exporter: object) -> set[str]:
+    """The loggers of the modules that define the exporter and its bases (each logs
+    under its module's name): public ones, and the logs exporters' own."""
     return {
         cls.__module__
         for cls in type(exporter).__mro__
         if cls.__module__.startswith("opentelemetry.exporter")
-        and not any(part.startswith("_") for part in cls.__module__.split("."))
+        and not any(
+            part.startswith("_") and part != LOG_EXPORTER_MODULE
+            for part in cls.__module__.split(".")
+        )
     }
 
 
-class ReportingSpanExporter(SpanExporter):
-    """Wraps an exporter; never raises, logs a state change rather than every batch,
-    and counts the spans it delivered and those in batches that failed."""
+class ExportReport:
+    """What a reporting exporter of any signal shares: sends a batch unless export
+    failed moments ago, never raises, logs a state change rather than every batch,
+    and counts the items (`what`: spans, log records) delivered and failed."""
 
-    def __init__(
-        self, exporter: SpanExporter, retry_interval_s: float = RETRY_INTERVAL_S
-    ) -> None:
+    def __init__(self, exporter: object, what: str, retry_interval_s: float) -> None:
         self.exporter = exporter
         self.name = type(exporter).__name__
+        self.what = what
         self.retry_interval_s = retry_interval_s
         self.delivered = 0
         self.failed = 0
@@ -80,48 +89,94 @@ class ReportingSpanExporter(SpanExporter):
         for name in exporter_loggers(exporter):
             logging.getLogger(name).addFilter(self._problem)
 
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+    def send(self, batch_size: int, export: Callable[[], bool]) -> bool:
+        """Whether `export` (True when it delivered) delivered the batch."""
         if self._failing and time.monotonic() < self._next_attempt:
             with self._lock:
-                self.failed += len(spans)
-            return SpanExportResult.FAILURE  # failed moments ago: drop, do not wait
+                self.failed += batch_size
+            return False  # failed moments ago: drop, do not wait
         try:
-            result = self.exporter.export(spans)
+            delivered = export()
         except Exception as error:  # reported below, never raised
             self._problem.message = f"{type(error).__name__}: {error}"
-            result = SpanExportResult.FAILURE
-        self._report(result, len(spans))
-        return result
+            delivered = False
+        self._report(delivered, batch_size)
+        return delivered
 
-    def _report(self, result: SpanExportResult, batch_size: int) -> None:
+    def _report(self, delivered: bool, batch_size: int) -> None:
         with self._lock:
-            failing = result is SpanExportResult.FAILURE
+            failing = not delivered
             if failing:
                 self.failed += batch_size
             else:
                 self.delivered += batch_size
             if failing and not self._failing:
                 logger.warning(
-                    "span export with %s is failing (%s); spans are dropped until "
+                    "%s export with %s is failing (%s); %s are dropped until "
                     "it recovers, and the service goes on",
+                    self.what.removesuffix("s"),
                     self.name,
                     self._problem.message or "no detail",
+                    self.what,
                 )
             elif self._failing and not failing:
                 logger.warning(
-                    "span export with %s has recovered; %d spans of failed batches "
+                    "%s export with %s has recovered; %d %s of failed batches "
                     "lost so far",
+                    self.what.removesuffix("s"),
                     self.name,
                     self.failed,
+                    self.what,
                 )
             self._failing = failing
             if failing:
                 self._next_attempt = time.monotonic() + self.retry_interval_s
 
-    def shutdown(self) -> None:
-        self.exporter.shutdown()
+    def stop_holding_back(self) -> None:
         for name in exporter_loggers(self.exporter):
             logging.getLogger(name).removeFilter(self._problem)
+
+    def report_lost(self, ended: int) -> None:
+        """At shutdown, once everything queued was sent or dropped."""
+        if lost := ended - self.delivered:
+            logger.warning(
+                "%s export with %s lost %d of %d %s in all",
+                self.what.removesuffix("s"),
+                self.name,
+                lost,
+                ended,
+                self.what,
+            )
+
+
+class ReportingSpanExporter(SpanExporter):
+    """Wraps a span exporter; never raises, and reports as `ExportReport` says."""
+
+    def __init__(
+        self, exporter: SpanExporter, retry_interval_s: float = RETRY_INTERVAL_S
+    ) -> None:
+        self.exporter = exporter
+        self.report = ExportReport(exporter, "spans", retry_interval_s)
+        self.name = self.report.name
+
+    @property
+    def delivered(self) -> int:
+        return self.report.delivered
+
+    @property
+    def failed(self) -> int:
+        return self.report.failed
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        delivered = self.report.send(
+            len(spans),
+            lambda: self.exporter.export(spans) is SpanExportResult.SUCCESS,
+        )
+        return SpanExportResult.SUCCESS if delivered else SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+        self.report.stop_holding_back()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return bool(self.exporter.force_flush(timeout_millis))
@@ -163,13 +218,7 @@ class ReportingBatchProcessor(SpanProcessor):
 
     def shutdown(self) -> None:
         self.batch.shutdown()  # exports what is queued, then shuts the exporter down
-        if self.lost:
-            logger.warning(
-                "span export with %s lost %d of %d spans in all",
-                self.reporter.name,
-                self.lost,
-                self.ended,
-            )
+        self.reporter.report.report_lost(self.ended)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.batch.force_flush(timeout_millis)

@@ -14,7 +14,6 @@ Prometheus client collects by itself. OTEL_SDK_DISABLED=true turns the messaging
 metrics off together with the traces.
 """
 
-import logging
 import os
 
 from faststream.asgi import AsgiResponse, get
@@ -30,14 +29,15 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-{%- if exporter.pushes_metrics %}
 
+from {{ cookiecutter.package_name }}.exporter_names import (
+    requested_exporters as requested,
+)
+{%- if exporter.pushes_metrics %}
 from {{ cookiecutter.package_name }}.exporters.{{ exporter.module }} import (
     build_metric_exporter,
 )
 {%- endif %}
-
-logger = logging.getLogger(__name__)
 
 # The semantic conventions' buckets for messaging durations, in seconds (the SDK's
 # default ones, up to 10 000, are meant for milliseconds).
@@ -62,20 +62,11 @@ ACCEPTED_EXPORTERS = ("prometheus", "none"{% if exporter.pushes_metrics %}, "otl
 
 
 def requested_exporters() -> set[str]:
-    """The names in OTEL_METRICS_EXPORTER (comma separated). One this service does not
-    know is a mistake to fix, not to guess at: it is logged and the service exits."""
-    value = os.environ.get("OTEL_METRICS_EXPORTER", "")
-    names = {name.strip().lower() for name in value.split(",") if name.strip()}
-    if unknown := names - set(ACCEPTED_EXPORTERS):
-        logger.critical(
-            "OTEL_METRICS_EXPORTER=%r: %s unknown here; use %s (/metrics is always "
-            "served)",
-            value,
-            ", ".join(sorted(unknown)),
-            " or ".join(ACCEPTED_EXPORTERS),
-        )
-        raise SystemExit(2)
-    return names
+    """The names in OTEL_METRICS_EXPORTER (comma separated); the service exits on one
+    it does not know."""
+    return requested(
+        "OTEL_METRICS_EXPORTER", ACCEPTED_EXPORTERS, "/metrics is always served"
+    )
 
 
 def create_meter_provider(resource: Resource) -> MeterProvider:

@@ -9,12 +9,14 @@ resource attributes, sampler, batch processor, exporter endpoint), which the SDK
 
 import logging
 import os
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 
 from {{ broker.middleware_module }} import {{ broker.middleware_class }}
 from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import (
+    SERVICE_INSTANCE_ID,
     SERVICE_NAME,
     SERVICE_VERSION,
     OTELResourceDetector,
@@ -42,11 +44,22 @@ def service_version() -> str:
         return "0+unknown"
 
 
+# This process among the service's replicas (a random UUID, as the semantic
+# conventions advise): metrics pushed over OTLP by several replicas would otherwise
+# land in the same series (Prometheus makes it the `instance` label).
+INSTANCE_ID = str(uuid.uuid4())
+
+
 def build_resource() -> Resource:
-    """Service name and version, unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES
-    say otherwise (the environment wins, as the specification asks)."""
+    """Service name, version and instance, unless OTEL_SERVICE_NAME or
+    OTEL_RESOURCE_ATTRIBUTES say otherwise (the environment wins, as the
+    specification asks)."""
     defaults = Resource.create(
-        {SERVICE_NAME: DEFAULT_SERVICE_NAME, SERVICE_VERSION: service_version()}
+        {
+            SERVICE_NAME: DEFAULT_SERVICE_NAME,
+            SERVICE_VERSION: service_version(),
+            SERVICE_INSTANCE_ID: INSTANCE_ID,
+        }
     )
     return defaults.merge(OTELResourceDetector().detect())
 
@@ -78,13 +91,19 @@ def telemetry_middleware(
 
 # The batch processor's thread can wait a few hundred milliseconds for the GIL while
 # the event loop is busy; at a few thousand spans a second the SDK's 2048-span queue
-# then overflows. 8192 spans (about 23 MB when full) hold two seconds of that.
+# then overflows. 8192 spans (about 23 MB when full) hold two seconds of that. Log
+# records (about as many a message as spans) get a queue of the same size.
 SPAN_QUEUE_SIZE = 8192
 
 
+def queue_size(variable: str) -> int | None:
+    """Ours, unless `variable` (OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_QUEUE_SIZE) is
+    set: the SDK reads it, given None."""
+    return None if os.environ.get(variable) else SPAN_QUEUE_SIZE
+
+
 def span_queue_size() -> int | None:
-    """Ours, unless OTEL_BSP_MAX_QUEUE_SIZE is set (the SDK reads it, given None)."""
-    return None if os.environ.get("OTEL_BSP_MAX_QUEUE_SIZE") else SPAN_QUEUE_SIZE
+    return queue_size("OTEL_BSP_MAX_QUEUE_SIZE")
 
 
 def start_exporting(tracer_provider: TracerProvider) -> None:

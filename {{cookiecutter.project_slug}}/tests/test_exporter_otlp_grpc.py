@@ -26,7 +26,12 @@ from {{ cookiecutter.package_name }}.exporters.otlp_grpc import (
 from tests.exported import assert_exported_pipeline
 from tests.fresh_service import run_service
 from tests.otlp_request import exported_spans
-from tests.pushed_metrics import assert_pushed_duration, push_a_duration
+from tests.pushed_metrics import (
+    assert_exemplars_of_the_upstream_trace,
+    assert_pushed_duration,
+    push_a_duration,
+    push_an_upstream_order,
+)
 
 
 def test_the_exporter_is_otlp_over_grpc() -> None:
@@ -105,3 +110,14 @@ def test_otel_metrics_exporter_otlp_pushes_the_metrics(
 
     (request,) = collector.metrics.requests
     assert_pushed_duration(request)
+
+
+async def test_pushed_processing_times_point_at_the_order_s_trace(
+    collector: Collectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = f"http://127.0.0.1:{collector.port}"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+
+    await push_an_upstream_order(monkeypatch)
+
+    assert_exemplars_of_the_upstream_trace(collector.metrics.requests)

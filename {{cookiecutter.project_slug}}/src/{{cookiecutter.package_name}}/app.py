@@ -36,6 +36,7 @@ from {{ cookiecutter.package_name }}.streams import (
 from {{ cookiecutter.package_name }}.telemetry import (
     build_resource,
     create_tracer_provider,
+    duration_middleware,
     start_exporting,
     telemetry_middleware,
 )
@@ -49,6 +50,7 @@ configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
 meter_provider = create_meter_provider(build_resource())
 tracing = telemetry_middleware(tracer_provider, meter_provider)
+durations = duration_middleware(meter_provider)
 
 broker_security = BrokerSecurity()
 broker = {{ broker.broker_class }}(
@@ -63,8 +65,11 @@ broker = {{ broker.broker_class }}(
     clean_session=False,
     session_expiry_interval=settings.session_expiry_s,
 {%- endif %}
-    # Outermost first: a failure is logged inside the message's span.
-    middlewares=[tracing, FailureLogging] if tracing else [FailureLogging],
+    # Outermost first: a message's duration is recorded, and a failure logged,
+    # inside its span.
+    middlewares=[tracing, durations, FailureLogging]
+    if tracing and durations
+    else [FailureLogging],
     logger=logging.getLogger(BROKER_LOGGER),
 )
 broker.include_router(router)

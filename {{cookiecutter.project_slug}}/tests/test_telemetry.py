@@ -5,7 +5,11 @@ import threading
 from collections.abc import Sequence
 
 import pytest
-from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION
+from opentelemetry.sdk.resources import (
+    SERVICE_INSTANCE_ID,
+    SERVICE_NAME,
+    SERVICE_VERSION,
+)
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -18,6 +22,17 @@ def test_service_name_defaults_to_the_project_slug() -> None:
 
     assert attributes[SERVICE_NAME] == "{{ cookiecutter.project_slug }}"
     assert attributes[SERVICE_VERSION] == "0.1.0"
+
+
+def test_each_process_is_an_instance_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Replicas pushing the same metrics stay apart; the environment can name one."""
+    first = telemetry.build_resource().attributes[SERVICE_INSTANCE_ID]
+    assert telemetry.build_resource().attributes[SERVICE_INSTANCE_ID] != first
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=replica-7")
+
+    assert telemetry.build_resource().attributes[SERVICE_INSTANCE_ID] == "replica-7"
 
 
 def test_otel_service_name_wins(monkeypatch: pytest.MonkeyPatch) -> None:

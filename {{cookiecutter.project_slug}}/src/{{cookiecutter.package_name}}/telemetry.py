@@ -9,12 +9,14 @@ resource attributes, sampler, batch processor, exporter endpoint), which the SDK
 
 import logging
 import os
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 
 from {{ broker.middleware_module }} import {{ broker.middleware_class }}
 from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import (
+    SERVICE_INSTANCE_ID,
     SERVICE_NAME,
     SERVICE_VERSION,
     OTELResourceDetector,
@@ -44,10 +46,17 @@ def service_version() -> str:
 
 
 def build_resource() -> Resource:
-    """Service name and version, unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES
-    say otherwise (the environment wins, as the specification asks)."""
+    """Service name, version and instance id, unless OTEL_SERVICE_NAME or
+    OTEL_RESOURCE_ATTRIBUTES say otherwise (the environment wins, as the
+    specification asks). The instance id, a random UUID per process as the semantic
+    conventions suggest, keeps each replica's pushed metrics apart (Prometheus makes
+    it their `instance` label)."""
     defaults = Resource.create(
-        {SERVICE_NAME: DEFAULT_SERVICE_NAME, SERVICE_VERSION: service_version()}
+        {
+            SERVICE_NAME: DEFAULT_SERVICE_NAME,
+            SERVICE_VERSION: service_version(),
+            SERVICE_INSTANCE_ID: str(uuid.uuid4()),
+        }
     )
     return defaults.merge(OTELResourceDetector().detect())
 

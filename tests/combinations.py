@@ -67,6 +67,18 @@ INTEGRATION = [
     Combination("mqtt", "otlp-grpc", "tempo", "3.12"),
 ]
 
+STACKS = [
+    Combination("kafka", "otlp-grpc", "jaeger", "3.13"),
+    Combination("confluent", "otlp-http", "tempo", "3.12"),
+    Combination("rabbit", "zipkin", "zipkin", "3.11"),
+    Combination("nats", "jaeger", "jaeger", "3.13"),
+    Combination("redis", "console", "none", "3.12"),
+    # Through the OpenTelemetry Collector to Zipkin: OTLP, and Jaeger Thrift.
+    Combination("mqtt", "otlp-grpc", "zipkin", "3.11"),
+    Combination("redis", "jaeger", "zipkin", "3.13"),
+    Combination("rabbit", "otlp-http", "jaeger", "3.12"),
+]
+
 
 def params(combinations: list[Combination]) -> list[object]:
     return [pytest.param(c, id=c.id) for c in combinations]

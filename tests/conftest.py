@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.brokers import broker_url, tansu
+from tests.brokers import broker_url, composed_mosquitto, tansu
 from tests.template import TEMPLATE_DIR
 
-__all__ = ["broker_url", "tansu"]  # fixtures, shared with every test module
+# Fixtures, shared with every test module.
+__all__ = ["broker_url", "composed_mosquitto", "tansu"]
 
 
 def run_cookiecutter(

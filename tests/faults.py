@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.brokers import free_port, wait_until_listening
+from tests.brokers import free_port, mosquitto_config, wait_until_listening
 from tests.combinations import Combination
 from tests.projects import generate, install
 from tests.template import BROKER_TABLE, TEMPLATE_DIR
@@ -171,6 +171,21 @@ def project_environment(**extra: str) -> dict[str, str]:
     return {**inherited, **extra}
 
 
+def run_environment(url: str, kind: str, run: str, **extra: str) -> dict[str, str]:
+    """`project_environment` for one test run at BROKER_URL `url`: destinations,
+    group and stream named after the run, the invoice counter's group, no spans."""
+    return project_environment(
+        BROKER_URL=url,
+        ORDERS_TOPIC=f"orders-{run}",
+        INVOICES_TOPIC=f"invoices-{run}",
+        CONSUMER_GROUP=f"{kind}-{run}",
+        STREAM_NAME=f"{kind}-{run}",
+        COUNT_GROUP=f"count-{run}",
+        OTEL_SDK_DISABLED="true",
+        **extra,
+    )
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -258,9 +273,10 @@ def nats_server(data_dir: Path, monitor_port: int) -> BrokerServer:
 
 
 def mosquitto(data_dir: Path) -> BrokerServer:
-    """Mosquitto, verbose: its log says when a client subscribes."""
+    """Mosquitto configured as the compose stack's, verbose: its log says when a
+    client subscribes."""
     return BrokerServer(
-        lambda port: ["mosquitto", "-p", str(port), "-v"],
+        lambda port: ["mosquitto", "-c", str(mosquitto_config(port, data_dir)), "-v"],
         "mosquitto",
         log=data_dir / "mosquitto.log",
     )
@@ -474,7 +490,9 @@ def project_factory(
     return project
 
 
-def run_script(project: Path, environment: dict[str, str], *arguments: str) -> None:
+def run_script(
+    project: Path, environment: dict[str, str], *arguments: str, timeout: float = 60
+) -> None:
     """`python ARGUMENTS` with the project's interpreter, in the project."""
     result = subprocess.run(
         [str(project / ".venv" / "bin" / "python"), *arguments],
@@ -482,11 +500,24 @@ def run_script(project: Path, environment: dict[str, str], *arguments: str) -> N
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def publish(project: Path, environment: dict[str, str], first: int, count: int) -> None:
-    run_script(project, environment, "fault_publish.py", str(first), str(count))
+def publish(
+    project: Path,
+    environment: dict[str, str],
+    first: int,
+    count: int,
+    timeout: float = 60,
+) -> None:
+    run_script(
+        project,
+        environment,
+        "fault_publish.py",
+        str(first),
+        str(count),
+        timeout=timeout,
+    )

@@ -21,6 +21,16 @@ BROKER_TABLE: dict[str, dict[str, object]] = CONTEXT["_brokers"]
 EXPORTER_TABLE: dict[str, dict[str, object]] = CONTEXT["_exporters"]
 BACKEND_TABLE: dict[str, dict[str, Any]] = CONTEXT["_backends"]
 
+# Where the README's per-broker paragraphs live (cookiecutter's loader includes them).
+INCLUDES_DIR = TEMPLATE_DIR / "templates"
+
+
+def broker_prose(broker: str, name: str) -> str:
+    """One of a broker's README paragraphs (`delivery.md`, ...), as it is rendered:
+    without its file's trailing newline."""
+    folder = INCLUDES_DIR / str(BROKER_TABLE[broker]["prose_folder"])
+    return (folder / name).read_text().strip()
+
 
 def load_hook(name: str) -> ModuleType:
     """A hook file imported as a module; its Jinja sits in a string `main` is given,

@@ -3,6 +3,7 @@ against their schemas, actions pinned by commit, and `zizmor --offline` clean.""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ TOOLS = Path(sys.executable).parent
 # `uses: owner/action@<40 hex digits>  # vX.Y.Z`: the commit, and the release it is.
 PINNED = re.compile(r"^\s+- uses: [\w.-]+/[\w.-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+$")
 ECOSYSTEMS = {"uv", "docker", "docker-compose", "github-actions", "pre-commit"}
+GENERATED = {"ci.yml", "stack.yml"}
 
 
 def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -59,12 +61,24 @@ def test_generated_workflows_are_pinned_and_zizmor_clean(tmp_path: Path) -> None
         result = run_cookiecutter(tmp_path / broker, f"broker={broker}", "backend=none")
         assert result.returncode == 0, result.stderr
         projects.extend((tmp_path / broker).iterdir())
-    workflows = [p / ".github" / "workflows" / "ci.yml" for p in projects]
+    workflows = {p: sorted(p.glob(".github/workflows/*.yml")) for p in projects}
+    assert {w.name for found in workflows.values() for w in found} == GENERATED
 
-    check_schema("vendor.github-workflows", *workflows)
-    for project, workflow in zip(projects, workflows, strict=True):
-        assert_actions_pinned(workflow)
+    check_schema("vendor.github-workflows", *itertools.chain(*workflows.values()))
+    for project, found in workflows.items():
+        for workflow in found:
+            assert_actions_pinned(workflow)
+            assert_bounded(workflow)
         assert_zizmor_clean(project)
+
+
+def assert_bounded(workflow: Path) -> None:
+    """Read-only by default, and a time limit on every job."""
+    loaded = yaml.safe_load(workflow.read_text())
+    assert loaded["permissions"] == {"contents": "read"}, workflow.name
+    for name, job in loaded["jobs"].items():
+        assert "permissions" not in job, f"{workflow.name}: {name}"
+        assert 0 < job["timeout-minutes"] <= 60, f"{workflow.name}: {name}"
 
 
 def test_generated_dependabot_covers_every_pinned_kind_grouped(cookies: Any) -> None:
@@ -92,13 +106,14 @@ def test_generated_dependabot_covers_every_pinned_kind_grouped(cookies: Any) -> 
 
 def test_the_template_runs_its_suite_on_github_pinned_and_zizmor_clean() -> None:
     workflows = sorted((TEMPLATE_DIR / ".github" / "workflows").glob("*.yml"))
-    assert workflows
+    assert [w.name for w in workflows] == ["stacks.yml", "tests.yml"]
 
     check_schema("vendor.github-workflows", *workflows)
     for workflow in workflows:
         assert_actions_pinned(workflow)
+        assert_bounded(workflow)
     assert_zizmor_clean(TEMPLATE_DIR)
-    (tests,) = workflows
+    tests = TEMPLATE_DIR / ".github" / "workflows" / "tests.yml"
     steps = yaml.safe_load(tests.read_text())["jobs"]["tests"]
     assert {"rabbitmq", "redis", "nats"} <= set(steps["services"])
     assert any(step.get("run") == ".ci/run" for step in steps["steps"])

@@ -20,7 +20,7 @@ import yaml
 
 from tests.compose import exporter_endpoint, load_stack
 from tests.kubernetes import KUBERNETES_VERSIONS, kubernetes_validate, load_manifests
-from tests.template import BROKER_TABLE, BROKERS, EXPORTERS
+from tests.template import BROKER_TABLE, BROKERS, EXPORTERS, broker_prose
 
 # The service's HTTP contract: where it answers probes and serves its metrics.
 HTTP_PORT = 8000
@@ -314,4 +314,4 @@ def test_autoscaling_stays_within_what_the_broker_shares_out(baked: Baked) -> No
     assert manifests["Service"]["spec"]["selector"] == selector
     # The README explains the ceiling for this broker.
     readme = " ".join((project / "README.md").read_text().split())
-    assert str(BROKER_TABLE[baked.broker]["autoscaling"]) in readme
+    assert " ".join(broker_prose(baked.broker, "autoscaling.md").split()) in readme

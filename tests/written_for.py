@@ -31,10 +31,11 @@ def own_terms(broker: str) -> set[str]:
 
 
 def foreign_terms(broker: str) -> dict[str, re.Pattern[str]]:
-    """Each other broker's words that this broker's project has no use for."""
+    """Each other broker's words that this broker's project has no use for, also at
+    the end of a longer name (`BROKER_SASL_MECHANISM` names `SASL_MECHANISM`)."""
     mine = {term.lower() for term in own_terms(broker)}
     return {
-        term: re.compile(rf"(?<![\w$]){re.escape(term)}", re.IGNORECASE)
+        term: re.compile(rf"(?<![A-Za-z0-9$]){re.escape(term)}", re.IGNORECASE)
         for other in BROKER_TABLE
         if other != broker
         for term in own_terms(other)

@@ -1,8 +1,9 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
 """Shared fixtures: the service's own broker held in memory, and the spans it records.
 
-No test opens a network connection: the broker is FastStream's in-memory test broker
-and spans are collected by an `InMemorySpanExporter`.
+No test reaches a real broker or backend: the broker is FastStream's in-memory test
+broker, spans are collected by an `InMemorySpanExporter`, and the compose stack the
+stack checker asks is a canned HTTP server on loopback.
 """
 
 import os
@@ -13,6 +14,8 @@ import pytest
 from {{ broker.module }} import {{ broker.broker_class }}, {{ broker.test_broker }}
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from tests.canned_http import CannedAnswers, canned_server
 
 
 def pytest_configure() -> None:
@@ -63,3 +66,10 @@ async def test_broker() -> AsyncIterator[{{ broker.broker_class }}]:
 
     async with {{ broker.test_broker }}(broker) as connected:
         yield connected
+
+
+@pytest.fixture
+def canned() -> Iterator[CannedAnswers]:
+    """A local HTTP server with canned answers, standing in for the compose stack."""
+    with canned_server() as server:
+        yield server

@@ -24,7 +24,9 @@ VARIABLES = (
     "BROKER_PASSWORD",
     "BROKER_TLS",
     "BROKER_CA_FILE",
+{%- if cookiecutter.broker in ("kafka", "confluent") %}
     "BROKER_SASL_MECHANISM",
+{%- endif %}
 )
 
 

@@ -64,6 +64,9 @@ broker = {{ broker.broker_class }}(
     client_id=settings.mqtt_client_id,
     clean_session=False,
     session_expiry_interval=settings.session_expiry_s,
+    # Flow control the broker keeps: a burst waits in the broker, not in this process
+    # (see "Delivery" in README.md).
+    receive_maximum=settings.prefetch_count,
 {%- endif %}
     # Outermost first: a message's duration is recorded, and a failure logged,
     # inside its span.

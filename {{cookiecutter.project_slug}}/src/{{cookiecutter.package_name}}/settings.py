@@ -47,6 +47,15 @@ class Settings(BaseSettings):
         ge=1,
         description="Unacknowledged messages a replica may hold (PREFETCH_COUNT).",
     )
+{%- elif cookiecutter.broker == "mqtt" %}
+    prefetch_count: int = Field(
+        default=1,
+        ge=1,
+        # FastStream's MQTT client buffers at most 1000 messages a subscription.
+        le=1000,
+        description="QoS 1 messages the broker may send a replica before it "
+        "acknowledges one, MQTT 5's Receive Maximum (PREFETCH_COUNT).",
+    )
 {%- endif %}
 {%- if cookiecutter.broker == "nats" %}
     stream_name: str = Field(

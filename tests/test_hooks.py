@@ -315,6 +315,7 @@ def test_main_reports_every_problem_on_stderr(
                 "compose/zipkin.yaml",
                 "src/svc/exporters/otlp_grpc.py",
                 "tests/otlp_logs.py",
+                "tests/http_receiver.py",
                 "tests/otlp_request.py",
                 "tests/pushed_metrics.py",
                 "tests/test_exporter_otlp_grpc.py",

@@ -113,6 +113,7 @@ def record_cost(package: str) -> dict[str, float]:
 
     metrics = importlib.import_module(f"{package}.metrics")
     telemetry = importlib.import_module(f"{package}.telemetry")
+    durations = importlib.import_module(f"{package}.durations")
     process = {
         "messaging.system": "redis",
         "messaging.destination_publish.name": "orders",
@@ -121,7 +122,8 @@ def record_cost(package: str) -> dict[str, float]:
     span = TracerProvider().get_tracer(__name__).start_span("orders process")
 
     def loop(provider: Any) -> float:
-        meter = provider.get_meter("faststream")
+        # The service's meter (durations.py), which its buckets' View names.
+        meter = provider.get_meter(durations.METER)
         processed = meter.create_histogram("messaging.process.duration", unit="s")
         published = meter.create_histogram("messaging.publish.duration", unit="s")
         best = float("inf")

@@ -52,5 +52,5 @@ def test_sdk_disabled_puts_no_tracing_middleware_on_the_broker(
     provider = telemetry.create_tracer_provider()
     meters = MeterProvider()
 
-    assert telemetry.telemetry_middleware(provider, meters) is None
+    assert telemetry.telemetry_middleware(provider) is None
     assert telemetry.duration_middleware(meters) is None

@@ -52,7 +52,7 @@ configure_logging(settings.log_level)
 tracer_provider = create_tracer_provider()
 meter_provider = create_meter_provider(build_resource())
 log_export = LogExport(build_resource())
-tracing = telemetry_middleware(tracer_provider, meter_provider)
+tracing = telemetry_middleware(tracer_provider)
 durations = duration_middleware(meter_provider)
 
 broker_security = BrokerSecurity()

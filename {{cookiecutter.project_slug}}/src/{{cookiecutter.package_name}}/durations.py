@@ -8,9 +8,9 @@ FastStream 0.7.8's telemetry middleware records `messaging.process.duration` and
 measurements have no span and never an exemplar (README.md, "Why the service times
 messages itself"). This middleware sits inside FastStream's and records the same
 instruments: the same names, unit, attributes (from FastStream's own attribute
-provider for this broker) and, through metrics.py's View, buckets. metrics.py gives
-FastStream's own two histograms nowhere to go (a View that drops them), so each
-message is counted once; FastStream's message counters are left as they are.
+provider for this broker) and, through metrics.py's View, buckets. telemetry.py gives
+FastStream's middleware a meter provider that records nothing, so each message is
+counted once.
 """
 
 import time
@@ -23,8 +23,7 @@ from {{ broker.middleware_module }}.provider import (
 )
 from opentelemetry.metrics import Histogram, MeterProvider
 
-# The meter FastStream's middleware records with (its module's name), and ours.
-FASTSTREAM_METER = "faststream.opentelemetry.middleware"
+# The meter these histograms are recorded with.
 METER = "{{ cookiecutter.package_name }}.durations"
 DURATION_INSTRUMENTS = "messaging.*.duration"
 

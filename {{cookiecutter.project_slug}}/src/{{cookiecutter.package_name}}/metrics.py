@@ -35,7 +35,6 @@ from opentelemetry.sdk.metrics.export import (
 {%- endif %}
 )
 from opentelemetry.sdk.metrics.view import (
-    DropAggregation,
     ExplicitBucketHistogramAggregation,
     View,
 )
@@ -44,7 +43,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from {{ cookiecutter.package_name }}.durations import (
     DURATION_INSTRUMENTS,
-    FASTSTREAM_METER,
     METER,
 )
 from {{ cookiecutter.package_name }}.exporter_names import (
@@ -105,19 +103,13 @@ def create_meter_provider(resource: Resource) -> MeterProvider:
 
 
 def duration_views() -> list[View]:
-    """The service's buckets for durations.py's histograms; FastStream's own records
-    of the same durations (made outside the span, so without exemplars) go nowhere."""
+    """The semantic conventions' buckets for durations.py's histograms."""
     return [
         View(
             instrument_name=DURATION_INSTRUMENTS,
             meter_name=METER,
             aggregation=ExplicitBucketHistogramAggregation(DURATION_BUCKETS),
-        ),
-        View(
-            instrument_name=DURATION_INSTRUMENTS,
-            meter_name=FASTSTREAM_METER,
-            aggregation=DropAggregation(),
-        ),
+        )
     ]
 
 

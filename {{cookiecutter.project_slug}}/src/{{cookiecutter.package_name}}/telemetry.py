@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from {{ broker.middleware_module }} import {{ broker.middleware_class }}
 from opentelemetry import trace
+from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import (
     SERVICE_INSTANCE_ID,
@@ -77,17 +78,19 @@ def sdk_disabled() -> bool:
 
 
 def telemetry_middleware(
-    tracer_provider: TracerProvider, meter_provider: MeterProvider
+    tracer_provider: TracerProvider,
 ) -> {{ broker.middleware_class }} | None:
     """FastStream's telemetry middleware for this broker, as it ships: a span per
     publish and per message processed, with W3C `traceparent` carried in the message
-    headers, and the duration of each in a histogram (recorded by durations.py, which
-    the broker places inside it: see metrics.py). None with OTEL_SDK_DISABLED=true: no
-    per-message telemetry work at all."""
+    headers. None with OTEL_SDK_DISABLED=true: no per-message telemetry work at all.
+
+    Its duration histograms are recorded after it has left the span, so they could
+    never carry an exemplar: it gets a meter provider that records nothing, and
+    durations.py, placed inside it, records the same histograms within the span."""
     if sdk_disabled():
         return None
     return {{ broker.middleware_class }}(
-        tracer_provider=tracer_provider, meter_provider=meter_provider
+        tracer_provider=tracer_provider, meter_provider=NoOpMeterProvider()
     )
 
 

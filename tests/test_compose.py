@@ -25,7 +25,13 @@ from tests.compose import (
     pipeline_errors,
     receiver_endpoints,
 )
-from tests.template import BACKEND_TABLE, BROKER_TABLE, all_combinations, refusal
+from tests.template import (
+    BACKEND_TABLE,
+    BROKER_TABLE,
+    EXPORTER_TABLE,
+    all_combinations,
+    refusal,
+)
 
 ACCEPTED = [
     pytest.param(broker, exporter, backend, id=f"{broker}-{exporter}-{backend}")
@@ -176,9 +182,14 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     elif backend == "none":
         assert endpoint.host == "host.docker.internal"
         assert "host.docker.internal:host-gateway" in app.spec["extra_hosts"]
-        # Only a default: .env or the shell may name another collector.
+        # Only a default: .env or the shell may name another collector. (The
+        # metrics go to the stack's own Prometheus.)
+        pushed = {
+            line.split(":", 1)[0]
+            for line in EXPORTER_TABLE[exporter]["compose_metrics_env"]  # type: ignore[attr-defined]
+        }
         for variable, value in app.spec["environment"].items():
-            if variable.startswith("OTEL_"):
+            if variable.startswith("OTEL_") and variable not in pushed:
                 assert str(value).startswith(f"${{{variable}:-"), value
     else:
         assert endpoint.host == ("otel-collector" if via_collector else backend)
@@ -236,6 +247,10 @@ def test_grafana_is_provisioned_with_prometheus_and_tempo(cookies: Any) -> None:
     )
     assert (tempo["type"], tempo["url"]) == ("tempo", "http://tempo:3200")
     assert tempo["jsonData"]["tracesToMetrics"]["datasourceUid"] == prometheus["uid"]
+    assert tempo["jsonData"]["serviceMap"]["datasourceUid"] == prometheus["uid"]
+    assert prometheus["jsonData"]["exemplarTraceIdDestinations"] == [
+        {"name": "trace_id", "datasourceUid": tempo["uid"]}
+    ]
     assert grafana.environment["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
     assert "127.0.0.1:3200:3200" in stack["tempo"].spec["ports"]
     # Anonymous admin access is said to be for local use only, where it is set and
@@ -273,18 +288,67 @@ def test_a_collector_pipeline_that_does_not_add_up_is_caught(cookies: Any) -> No
     ]
 
 
-def test_tempo_reports_ready_and_streams_search(cookies: Any) -> None:
+def test_tempo_reports_ready_streams_search_and_writes_the_service_graph(
+    cookies: Any,
+) -> None:
     project = bake(cookies, "redis", "otlp-grpc", "tempo")
     stack = load_stack(project)
     tempo = stack["tempo"]
 
-    # The image's distroless `:debug` base has busybox under /busybox.
-    assert tempo.spec["healthcheck"]["test"] == [
-        "CMD", "/busybox/wget", "-q", "--spider", "http://localhost:3200/ready",
-    ]  # fmt: skip
+    # Tempo 3's image is distroless with no shell: its binary checks /ready itself.
+    assert str(tempo.spec["image"]).startswith("grafana/tempo:3.")
+    assert tempo.spec["healthcheck"]["test"] == ["CMD", "/tempo", "-health"]
     assert stack["app"].spec["depends_on"]["tempo"] == {"condition": "service_healthy"}
-    (source,) = [s for s, target, _ in tempo.mounts() if target.endswith("tempo.yaml")]
-    assert yaml.safe_load(source.read_text())["stream_over_http_enabled"] is True
+    config = mounted_config(tempo)
+    assert config["stream_over_http_enabled"] is True
+    # Tempo 3 refuses 2.x's ingester and compactor blocks, and has no local-blocks.
+    assert not {"ingester", "compactor"} & set(config)
+    processors = config["overrides"]["defaults"]["metrics_generator"]["processors"]
+    assert sorted(processors) == ["service-graphs", "span-metrics"]
+    graphs = config["metrics_generator"]["processor"]["service_graphs"]
+    assert "messaging.system" in graphs["peer_attributes"]  # the broker, a node
+    (write,) = config["metrics_generator"]["storage"]["remote_write"]
+    assert write["url"] == "http://prometheus:9090/api/v1/write"
+    assert "--web.enable-remote-write-receiver" in stack["prometheus"].spec["command"]
+
+
+PROMETHEUS_OTLP = "http://prometheus:9090/api/v1/otlp/v1/metrics"
+
+
+@pytest.mark.parametrize("exporter", list(EXPORTER_TABLE))
+def test_pushed_metrics_reach_prometheus_with_exemplars_and_count_once(
+    cookies: Any, exporter: str
+) -> None:
+    # A trace backend the exporter is accepted with: the metrics' route is the same.
+    backend = next(b for b in BACKEND_TABLE if refusal(exporter, b) is None)
+    project = bake(cookies, "redis", exporter, backend)
+    stack = load_stack(project)
+    environment = stack["app"].environment
+    prometheus = stack["prometheus"].spec["command"]
+    scrape = yaml.safe_load(
+        (project / "compose" / "prometheus" / "prometheus.yml").read_text()
+    )
+    (job,) = scrape["scrape_configs"]
+
+    assert "--web.enable-otlp-receiver" in prometheus
+    assert "--enable-feature=exemplar-storage" in prometheus
+    if EXPORTER_TABLE[exporter]["pushes_metrics"]:
+        assert environment["OTEL_METRICS_EXPORTER"] == "otlp"
+        assert environment["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] == PROMETHEUS_OTLP
+        # Prometheus takes OTLP over HTTP only.
+        if exporter == "otlp-grpc":
+            protocol = environment["OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"]
+            assert protocol == "http/protobuf"
+        # The scraped copies of what is pushed would count each message twice.
+        (drop,) = job["metric_relabel_configs"]
+        assert drop == {
+            "source_labels": ["__name__"],
+            "regex": "messaging_.*",
+            "action": "drop",
+        }
+    else:
+        assert "OTEL_METRICS_EXPORTER" not in environment
+        assert "metric_relabel_configs" not in job
 
 
 def test_rabbitmq_is_healthy_once_its_client_port_is(cookies: Any) -> None:

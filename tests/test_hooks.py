@@ -314,6 +314,7 @@ def test_main_reports_every_problem_on_stderr(
                 "compose/prometheus/prometheus.yml",
                 "compose/zipkin.yaml",
                 "src/svc/exporters/otlp_grpc.py",
+                "tests/http_receiver.py",
                 "tests/otlp_logs.py",
                 "tests/otlp_request.py",
                 "tests/pushed_metrics.py",

@@ -254,10 +254,12 @@ def test_every_dashboard_query_returns_data_from_a_scraped_service(
                 break
             time.sleep(1)
         assert not empty, "\n".join(empty)
+        # The Replica variable: the instances of the scraped (or pushed) metrics.
         instances = prometheus.api(
-            "label/instance/values", **{"match[]": 'up{job="app"}'}
+            "label/instance/values",
+            **{"match[]": "messaging_process_duration_seconds_count"},
         )
-        assert instances == [f"127.0.0.1:{app.http_port}"]  # the Replica variable
+        assert instances == [f"127.0.0.1:{app.http_port}"]
         assert health == ["ok"] * 4, health
     finally:
         prometheus.stop()

@@ -1,4 +1,5 @@
 {%- set broker = cookiecutter._brokers[cookiecutter.broker] -%}
+{%- set exporter = cookiecutter._exporters[cookiecutter.exporter] -%}
 """The HTTP endpoints, asked through the app's ASGI interface with the broker held in
 memory. Readiness against a broker that stops and comes back, and the endpoints
 served by `faststream run` on HTTP_PORT, are tested on real servers by the
@@ -9,7 +10,12 @@ import logging
 import pytest
 from faststream.asgi import AsgiFastStream
 from {{ broker.module }} import {{ broker.broker_class }}
-from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter
+from opentelemetry.sdk.metrics import (
+    AlwaysOffExemplarFilter,
+{%- if exporter.pushes_metrics %}
+    TraceBasedExemplarFilter,
+{%- endif %}
+)
 
 from {{ cookiecutter.package_name }} import metrics
 from {{ cookiecutter.package_name }}.app import app, check_http_port
@@ -95,13 +101,18 @@ def test_an_unknown_metrics_exporter_is_refused_with_the_valid_ones(
     )
 
 
-def test_no_exemplars_unless_otel_metrics_exemplar_filter_asks(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_exemplars_only_where_they_can_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/metrics cannot show exemplars: none unless the metrics are pushed or
+    OTEL_METRICS_EXEMPLAR_FILTER asks."""
     monkeypatch.delenv("OTEL_METRICS_EXEMPLAR_FILTER", raising=False)
     assert isinstance(metrics.exemplar_filter(), AlwaysOffExemplarFilter)
+{%- if exporter.pushes_metrics %}
 
-    monkeypatch.setenv("OTEL_METRICS_EXEMPLAR_FILTER", "trace_based")
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "otlp")
+    assert isinstance(metrics.exemplar_filter(), TraceBasedExemplarFilter)
+{%- endif %}
+
+    monkeypatch.setenv("OTEL_METRICS_EXEMPLAR_FILTER", "always_off")
     assert metrics.exemplar_filter() is None  # the SDK reads the variable
 
 

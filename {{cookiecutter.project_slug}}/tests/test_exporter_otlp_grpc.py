@@ -3,6 +3,7 @@ pipeline's spans to a real OTLP trace service, with OTEL_METRICS_EXPORTER=otlp t
 metrics to its metrics service, and with OTEL_LOGS_EXPORTER=otlp the log records to
 its logs service."""
 
+import logging
 from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass
@@ -28,16 +29,23 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from {{ cookiecutter.package_name }}.exporters.otlp_grpc import (
     build_span_exporter,
+    metrics_protocol,
 )
 from tests.exported import assert_exported_pipeline
 from tests.fresh_service import run_service
+from tests.http_receiver import http_receiver
 from tests.otlp_logs import (
     UPSTREAM,
     assert_order_joined_to_its_logs,
     exported_log_records,
 )
 from tests.otlp_request import exported_spans
-from tests.pushed_metrics import assert_pushed_duration, push_a_duration
+from tests.pushed_metrics import (
+    assert_exemplars_of_the_upstream_trace,
+    assert_pushed_duration,
+    push_a_duration,
+    push_an_upstream_order,
+)
 
 
 def test_the_exporter_is_otlp_over_grpc() -> None:
@@ -146,4 +154,44 @@ async def test_otel_logs_exporter_otlp_sends_an_order_s_log_lines_with_its_spans
     assert_order_joined_to_its_logs(
         exported_spans(collector.traces.requests),
         exported_log_records(collector.logs.requests),
+    )
+
+
+async def test_pushed_processing_times_point_at_the_order_s_trace(
+    collector: Collectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = f"http://127.0.0.1:{collector.port}"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+
+    await push_an_upstream_order(monkeypatch)
+
+    assert_exemplars_of_the_upstream_trace(collector.metrics.requests)
+
+
+def test_metrics_protocol_http_pushes_to_an_otlp_http_receiver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As Prometheus' OTLP receiver takes them (it has no gRPC)."""
+    reply = ExportMetricsServiceResponse().SerializeToString()
+    with http_receiver(200, reply, "application/x-protobuf") as receiver:
+        endpoint = f"http://127.0.0.1:{receiver.port}/api/v1/otlp/v1/metrics"
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", endpoint)
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/protobuf")
+        push_a_duration(monkeypatch)
+
+    (request,) = receiver.requests
+    assert request.path == "/api/v1/otlp/v1/metrics"
+    assert_pushed_duration(ExportMetricsServiceRequest.FromString(request.body))
+
+
+def test_a_metrics_protocol_it_cannot_speak_is_refused(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+
+    with pytest.raises(SystemExit), caplog.at_level(logging.CRITICAL):
+        metrics_protocol()
+
+    assert "OTEL_EXPORTER_OTLP_PROTOCOL='http/json': this service pushes metrics" in (
+        caplog.text
     )

@@ -30,7 +30,12 @@ from tests.otlp_logs import (
     exported_log_records,
 )
 from tests.otlp_request import exported_spans
-from tests.pushed_metrics import assert_pushed_duration, push_a_duration
+from tests.pushed_metrics import (
+    assert_exemplars_of_the_upstream_trace,
+    assert_pushed_duration,
+    push_a_duration,
+    push_an_upstream_order,
+)
 
 
 def test_the_exporter_is_otlp_over_http() -> None:
@@ -92,4 +97,17 @@ async def test_otel_logs_exporter_otlp_sends_an_order_s_log_lines_with_its_spans
     assert_order_joined_to_its_logs(
         exported_spans(map(ExportTraceServiceRequest.FromString, traces)),
         exported_log_records(map(ExportLogsServiceRequest.FromString, logs)),
+    )
+
+
+async def test_pushed_processing_times_point_at_the_order_s_trace(
+    collector: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await push_an_upstream_order(monkeypatch)
+
+    assert_exemplars_of_the_upstream_trace(
+        [
+            ExportMetricsServiceRequest.FromString(body)
+            for body in posted_to(collector.requests, "/v1/metrics")
+        ]
     )

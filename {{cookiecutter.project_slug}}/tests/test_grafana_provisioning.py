@@ -1,3 +1,4 @@
+{%- set backend = cookiecutter._backends[cookiecutter.backend] -%}
 """Grafana's provisioning, cross-checked: every data source has a fixed uid of its
 own, and every uid that a link between data sources or a dashboard panel names is
 one of them (a wrong one fails only when someone clicks)."""
@@ -51,3 +52,25 @@ def test_every_uid_a_link_or_panel_names_exists() -> None:
 
     assert "prometheus" in named  # the dashboard's panels, at least
     assert named <= defined, f"unknown uids: {sorted(named - defined)}"
+{%- if backend.grafana_datasource %}
+
+
+def test_an_exemplar_opens_its_trace_in_{{ cookiecutter.backend }}() -> None:
+    """Prometheus keeps an exemplar's trace id under `trace_id` (OTLP's exemplars,
+    Tempo's too): Grafana turns it into a link to the trace data source."""
+    by_type = {source["type"]: source for source in data_sources()}
+    prometheus = by_type["prometheus"]
+    trace_source = by_type["{{ backend.grafana_datasource.type }}"]
+
+    (destination,) = prometheus["jsonData"]["exemplarTraceIdDestinations"]
+    assert destination == {"name": "trace_id", "datasourceUid": trace_source["uid"]}
+{%- endif %}
+{%- if cookiecutter.backend in ["tempo", "lgtm"] %}
+
+
+def test_tempo_shows_the_service_map_from_prometheus() -> None:
+    by_type = {source["type"]: source for source in data_sources()}
+
+    service_map = by_type["tempo"]["jsonData"]["serviceMap"]
+    assert service_map["datasourceUid"] == by_type["prometheus"]["uid"]
+{%- endif %}

@@ -8,15 +8,12 @@ from {{ broker.module }} import {{ broker.broker_class }}
 from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from {{ cookiecutter.package_name }} import telemetry
 from {{ cookiecutter.package_name }}.topology import address, settings
 from tests.log_records import RecordList
 from tests.messages import ORDER
-
-UPSTREAM_TRACE = 0x0AF7651916CD43DD8448EB211C80319C
-UPSTREAM_SPAN = 0x00F067AA0BA902B7
+from tests.upstream import UPSTREAM_TRACE, upstream_span
 
 
 async def test_an_unsampled_order_records_no_span_and_its_invoice_keeps_the_trace(
@@ -30,11 +27,8 @@ async def test_an_unsampled_order_records_no_span_and_its_invoice_keeps_the_trac
     capture = RecordList()
     logger = logging.getLogger("{{ cookiecutter.package_name }}.handlers")
     logger.addHandler(capture)
-    upstream = NonRecordingSpan(
-        SpanContext(UPSTREAM_TRACE, UPSTREAM_SPAN, True, TraceFlags(0))
-    )
     try:
-        with trace.use_span(upstream):
+        with trace.use_span(upstream_span(sampled=False)):
             await test_broker.publish(
                 ORDER,
                 **address(settings.orders_topic),
@@ -59,3 +53,4 @@ def test_sdk_disabled_puts_no_tracing_middleware_on_the_broker(
     meters = MeterProvider()
 
     assert telemetry.telemetry_middleware(provider, meters) is None
+    assert telemetry.duration_middleware(meters) is None

@@ -2,6 +2,7 @@
 """The service: `faststream run {{ cookiecutter.package_name }}.app:app`."""
 
 import logging
+import socket
 from importlib.metadata import version
 
 from faststream.asgi import AsgiFastStream
@@ -39,6 +40,7 @@ from {{ cookiecutter.package_name }}.streams import (
 from {{ cookiecutter.package_name }}.telemetry import (
     build_resource,
     create_tracer_provider,
+    duration_middleware,
     start_exporting,
     telemetry_middleware,
 )
@@ -53,6 +55,7 @@ tracer_provider = create_tracer_provider()
 meter_provider = create_meter_provider(build_resource())
 log_export = LogExport(build_resource())
 tracing = telemetry_middleware(tracer_provider, meter_provider)
+durations = duration_middleware(meter_provider)
 
 broker_security = BrokerSecurity()
 broker = {{ broker.broker_class }}(
@@ -70,8 +73,11 @@ broker = {{ broker.broker_class }}(
     # (see "Delivery" in README.md).
     receive_maximum=settings.prefetch_count,
 {%- endif %}
-    # Outermost first: a failure is logged inside the message's span.
-    middlewares=[tracing, FailureLogging] if tracing else [FailureLogging],
+    # Outermost first: a message's duration is recorded, and a failure logged,
+    # inside its span.
+    middlewares=[tracing, durations, FailureLogging]
+    if tracing and durations
+    else [FailureLogging],
     logger=logging.getLogger(BROKER_LOGGER),
 )
 broker.include_router(router)
@@ -102,10 +108,10 @@ DEFAULT_HTTP_PORT = 8000
 
 
 @app.on_startup
-def check_http_port(port: int | None = None) -> None:
-    # `faststream run` passes its --port to this hook and to uvicorn, which binds it
-    # (the image's command gives it HTTP_PORT): probes and Prometheus are told
-    # HTTP_PORT, so a different port would fail them all.
+def check_http_port(port: int | None = None, host: str = "127.0.0.1") -> None:
+    # `faststream run` passes its --host and --port to this hook and to uvicorn, which
+    # binds them (the image's command gives it HTTP_PORT): probes and Prometheus are
+    # told HTTP_PORT, so a different port would fail them all.
     served = port or DEFAULT_HTTP_PORT
     if served != settings.http_port:
         msg = (
@@ -113,6 +119,15 @@ def check_http_port(port: int | None = None) -> None:
             f"{served}: run `faststream run {__name__}:app --port {settings.http_port}`"
         )
         raise ValueError(msg)
+    # uvicorn binds only after the broker has started; a taken port found then stops
+    # a service that had already begun reading messages. Refuse it before that.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, served))
+        except OSError as error:
+            msg = f"HTTP_PORT {served} on {host}: {str(error.strerror).lower()}"
+            raise ValueError(msg) from error
 
 
 app.on_startup(quiet_http_access_log)

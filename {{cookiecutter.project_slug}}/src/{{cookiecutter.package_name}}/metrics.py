@@ -1,12 +1,13 @@
 {%- set exporter = cookiecutter._exporters[cookiecutter.exporter] -%}
-"""Metrics: what FastStream's telemetry middleware records for every message, the
-`messaging.process.duration` and `messaging.publish.duration` histograms (seconds,
-by destination and error type; their counts are the messages), collected by an
-OpenTelemetry `MeterProvider` and served at /metrics in Prometheus' text format.
+"""Metrics: FastStream's `messaging.process.duration` and `messaging.publish.duration`
+histograms (seconds, by destination and error type; their counts are the messages),
+recorded inside each message's span by durations.py, collected by an OpenTelemetry
+`MeterProvider` and served at /metrics in Prometheus' text format.
 {%- if exporter.pushes_metrics %}
 With OTEL_METRICS_EXPORTER=otlp they are also pushed over OTLP, to the same endpoint
 as the spans (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to change it), every
-OTEL_METRIC_EXPORT_INTERVAL milliseconds (default 60000).
+OTEL_METRIC_EXPORT_INTERVAL milliseconds (default 60000), with exemplars: the trace
+id of a sampled message beside its bucket.
 {%- endif %}
 
 /metrics also has the process's CPU, memory and garbage collector figures, which the
@@ -19,17 +20,33 @@ import os
 from faststream.asgi import AsgiResponse, get
 from faststream.asgi.types import Scope
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
+from opentelemetry.sdk.metrics import (
+    AlwaysOffExemplarFilter,
+    ExemplarFilter,
+    MeterProvider,
+{%- if exporter.pushes_metrics %}
+    TraceBasedExemplarFilter,
+{%- endif %}
+)
 from opentelemetry.sdk.metrics.export import (
     MetricReader,
 {%- if exporter.pushes_metrics %}
     PeriodicExportingMetricReader,
 {%- endif %}
 )
-from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+from opentelemetry.sdk.metrics.view import (
+    DropAggregation,
+    ExplicitBucketHistogramAggregation,
+    View,
+)
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from {{ cookiecutter.package_name }}.durations import (
+    DURATION_INSTRUMENTS,
+    FASTSTREAM_METER,
+    METER,
+)
 from {{ cookiecutter.package_name }}.exporter_names import (
     requested_exporters as requested,
 )
@@ -79,25 +96,42 @@ def create_meter_provider(resource: Resource) -> MeterProvider:
 {%- else %}
     requested_exporters()  # refuses a name this service does not know
 {%- endif %}
-    durations = View(
-        instrument_name="messaging.*.duration",
-        aggregation=ExplicitBucketHistogramAggregation(DURATION_BUCKETS),
-    )
     return MeterProvider(
         metric_readers=readers,
         resource=resource,
-        views=[durations],
+        views=duration_views(),
         exemplar_filter=exemplar_filter(),
     )
 
 
-def exemplar_filter() -> AlwaysOffExemplarFilter | None:
-    """No exemplars unless OTEL_METRICS_EXEMPLAR_FILTER asks for them (None lets the SDK
-    read it). The SDK's default keeps one per bucket from sampled spans, at about a
-    third of each record's cost, and the Prometheus text format of /metrics carries
-    none of them."""
+def duration_views() -> list[View]:
+    """The service's buckets for durations.py's histograms; FastStream's own records
+    of the same durations (made outside the span, so without exemplars) go nowhere."""
+    return [
+        View(
+            instrument_name=DURATION_INSTRUMENTS,
+            meter_name=METER,
+            aggregation=ExplicitBucketHistogramAggregation(DURATION_BUCKETS),
+        ),
+        View(
+            instrument_name=DURATION_INSTRUMENTS,
+            meter_name=FASTSTREAM_METER,
+            aggregation=DropAggregation(),
+        ),
+    ]
+
+
+def exemplar_filter() -> ExemplarFilter | None:
+    """OTEL_METRICS_EXEMPLAR_FILTER when set (None lets the SDK read it). Otherwise
+    exemplars of sampled traces (`trace_based`, the specification's default) when the
+    metrics are pushed, and none when they are only served at /metrics, whose text
+    format cannot carry them: they cost about a third of each record."""
     if os.environ.get("OTEL_METRICS_EXEMPLAR_FILTER"):
         return None
+{%- if exporter.pushes_metrics %}
+    if "otlp" in requested_exporters():
+        return TraceBasedExemplarFilter()
+{%- endif %}
     return AlwaysOffExemplarFilter()
 
 

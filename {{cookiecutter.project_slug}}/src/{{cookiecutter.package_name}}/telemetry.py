@@ -24,6 +24,7 @@ from opentelemetry.sdk.resources import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 
+from {{ cookiecutter.package_name }}.durations import MessagingDurations
 from {{ cookiecutter.package_name }}.export_health import (
     ReportingBatchProcessor,
 )
@@ -80,13 +81,22 @@ def telemetry_middleware(
 ) -> {{ broker.middleware_class }} | None:
     """FastStream's telemetry middleware for this broker, as it ships: a span per
     publish and per message processed, with W3C `traceparent` carried in the message
-    headers, and the duration of each in a histogram (metrics.py). None with
-    OTEL_SDK_DISABLED=true: no per-message telemetry work at all."""
+    headers, and the duration of each in a histogram (recorded by durations.py, which
+    the broker places inside it: see metrics.py). None with OTEL_SDK_DISABLED=true: no
+    per-message telemetry work at all."""
     if sdk_disabled():
         return None
     return {{ broker.middleware_class }}(
         tracer_provider=tracer_provider, meter_provider=meter_provider
     )
+
+
+def duration_middleware(meter_provider: MeterProvider) -> MessagingDurations | None:
+    """Times each message inside the span telemetry_middleware opens, so sampled
+    traces leave exemplars. None with OTEL_SDK_DISABLED=true, as the spans."""
+    if sdk_disabled():
+        return None
+    return MessagingDurations(meter_provider)
 
 
 # The batch processor's thread can wait a few hundred milliseconds for the GIL while

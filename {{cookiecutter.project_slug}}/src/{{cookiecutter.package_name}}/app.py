@@ -10,6 +10,8 @@ from {{ broker.module }} import {{ broker.broker_class }}
 from faststream.specification import AsyncAPI
 {%- if cookiecutter.broker == "redis" %}
 from redis.asyncio import Redis
+{%- elif cookiecutter.broker == "mqtt" %}
+from zmqtt import MQTTClient
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.failures import FailureLogging
@@ -189,6 +191,23 @@ async def prepare_dead_letter_queues() -> None:
     )
 {%- endif %}
 {%- if cookiecutter.broker == "mqtt" %}
+
+
+@app.on_startup
+async def resume_session() -> None:
+    # FastStream's MQTT client acknowledges, and drops, a message that arrives for no
+    # subscription of its own unless the connection resumed a session; then it holds
+    # it unacknowledged. Stopping unsubscribes, and the broker still sends what it had
+    # queued for this session (PREFETCH_COUNT at a time): only on a resumed session does
+    # that stay in the broker for the next replica. The first connection makes the
+    # session; connect again to resume it (SESSION_EXPIRY_S keeps it in between).
+    client = await broker.connect()
+    if isinstance(client, MQTTClient) and not broker.connection_info.session_present:
+        await broker.stop()
+        await broker.connect()
+        if not broker.connection_info.session_present:
+            msg = "the MQTT broker did not keep this replica's session"
+            raise RuntimeError(msg)
 
 
 @app.on_shutdown

@@ -115,10 +115,14 @@ def test_compose_stack(cookies: Any, broker: str, exporter: str, backend: str) -
     via_collector = exporter in BACKEND_TABLE[backend]["collector_for"]
     collector = {"otel-collector", "otel-collector-health"} if via_collector else set()
     # A backend that brings Grafana and Prometheus (lgtm) replaces the stack's own.
-    monitoring = set() if BACKEND_TABLE[backend]["brings_grafana"] else {
-        "prometheus",
-        "grafana",
-    }
+    monitoring = (
+        set()
+        if BACKEND_TABLE[backend]["brings_grafana"]
+        else {
+            "prometheus",
+            "grafana",
+        }
+    )
     expected = {"app", str(table["compose_service"])} | monitoring
     expected |= collector | {"none": set()}.get(backend, {backend})
     assert set(stack) == expected

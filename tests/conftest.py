@@ -13,6 +13,9 @@ from tests.template import TEMPLATE_DIR
 
 # Fixtures, shared with every test module.
 __all__ = ["broker_url", "composed_mosquitto", "tansu"]
+# faults.py's fixtures (a private Redis), loaded once this module is: faults.py
+# imports from it.
+pytest_plugins = ["tests.faults"]
 
 
 def run_cookiecutter(

@@ -254,6 +254,13 @@ def redis_server(data_dir: Path) -> BrokerServer:
     )
 
 
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[BrokerServer]:
+    """A Redis of the test's own, to stop, pause or restart under a running service."""
+    with running(redis_server(tmp_path)) as server:
+        yield server
+
+
 def nats_server(data_dir: Path, monitor_port: int) -> BrokerServer:
     return BrokerServer(
         lambda port: [

@@ -24,9 +24,7 @@ from tests.faults import (
     BrokerServer,
     Service,
     project_environment,
-    redis_server,
     run_script,
-    running,
 )
 from tests.projects import generate, install
 
@@ -153,12 +151,6 @@ def project(
 
 
 @pytest.fixture
-def redis(tmp_path: Path) -> Iterator[BrokerServer]:
-    with running(redis_server(tmp_path)) as server:
-        yield server
-
-
-@pytest.fixture
 def receiver(project: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     """The OTLP receiver, speaking the protocol of the project's exporter."""
     protocol = "grpc" if any(project.glob("src/*/exporters/otlp_grpc.py")) else "http"
@@ -179,13 +171,13 @@ def receiver(project: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
 
 def test_an_upstream_order_s_processing_time_is_pushed_with_its_trace(
     project: Path,
-    redis: BrokerServer,
+    private_redis: BrokerServer,
     receiver: tuple[int, subprocess.Popen[str]],
 ) -> None:
     port, receiving = receiver
     run = uuid.uuid4().hex[:8]
     environment = project_environment(
-        BROKER_URL=f"redis://127.0.0.1:{redis.port}",
+        BROKER_URL=f"redis://127.0.0.1:{private_redis.port}",
         ORDERS_TOPIC=f"orders-{run}",
         INVOICES_TOPIC=f"invoices-{run}",
         CONSUMER_GROUP=f"exemplars-{run}",

@@ -35,9 +35,7 @@ from tests.faults import (
     Service,
     project_environment,
     publish,
-    redis_server,
     run_script,
-    running,
     wait_for,
     write_scripts,
     zipkin_endpoint,
@@ -82,17 +80,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def redis(tmp_path: Path) -> Iterator[BrokerServer]:
-    with running(redis_server(tmp_path)) as server:
-        yield server
-
-
-@pytest.fixture
-def environment(redis: BrokerServer) -> Iterator[dict[str, str]]:
+def environment(private_redis: BrokerServer) -> Iterator[dict[str, str]]:
     run = uuid.uuid4().hex[:8]
     with zipkin_endpoint() as spans:
         yield project_environment(
-            BROKER_URL=f"redis://127.0.0.1:{redis.port}",
+            BROKER_URL=f"redis://127.0.0.1:{private_redis.port}",
             ORDERS_TOPIC=f"orders-{run}",
             INVOICES_TOPIC=f"invoices-{run}",
             CONSUMER_GROUP=f"monitoring-{run}",
@@ -268,14 +260,14 @@ def test_every_dashboard_query_returns_data_from_a_scraped_service(
 
 
 def test_ready_follows_the_broker_through_a_stop_a_freeze_and_a_restart(
-    redis: BrokerServer, service: Callable[..., Service]
+    private_redis: BrokerServer, service: Callable[..., Service]
 ) -> None:
     app = service()
     port = app.http_port
     assert get(port, "/health/ready") == (204, "")
     assert get(port, "/health/live") == (204, "")
 
-    redis.stop()
+    private_redis.stop()
     wait_for(lambda: get(port, "/health/ready")[0] == 503, 120, "not ready")
     assert (
         get(port, "/health/ready")[1] == "not ready: no answer from the broker in 1.0 s"
@@ -283,19 +275,19 @@ def test_ready_follows_the_broker_through_a_stop_a_freeze_and_a_restart(
     # The subscribers retry their reads: alive, not to be restarted.
     assert get(port, "/health/live") == (204, "")
 
-    redis.start()
+    private_redis.start()
     wait_for(lambda: get(port, "/health/ready")[0] == 204, 60, "ready again")
     app.wait_for_line("ready again: the broker answers", timeout=10)
 
     # A broker that takes connections and never answers (its process frozen): the
     # probe does not hang with it, it answers 503 once the ping times out.
-    assert redis._process is not None
-    redis._process.send_signal(signal.SIGSTOP)
+    assert private_redis._process is not None
+    private_redis._process.send_signal(signal.SIGSTOP)
     try:
         assert get(port, "/health/ready", timeout=30)[0] == 503
         assert get(port, "/health/live") == (204, "")
     finally:
-        redis._process.send_signal(signal.SIGCONT)
+        private_redis._process.send_signal(signal.SIGCONT)
     wait_for(lambda: get(port, "/health/ready")[0] == 204, 60, "ready after thaw")
     assert app.count("not ready: no answer from the broker") == 2  # once an outage
 

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.handlers import router
 from {{ cookiecutter.package_name }}.log_export import LogExport
 from {{ cookiecutter.package_name }}.logs import (
     BROKER_LOGGER,
+    MESSAGE_LOG_LEVEL,
     configure_logging,
     quiet_http_access_log,
 )
@@ -79,6 +80,7 @@ broker = {{ broker.broker_class }}(
     if tracing and durations
     else [FailureLogging],
     logger=logging.getLogger(BROKER_LOGGER),
+    log_level=MESSAGE_LOG_LEVEL,
 )
 broker.include_router(router)
 {%- if cookiecutter.broker == "redis" %}

@@ -5,7 +5,8 @@ FastStream's own lines about each message (`Received`, `Processed`, a handler's
 failure) go to the broker's logger, `BROKER_LOGGER`, and keep what FastStream's default
 format shows in them: {{ broker.log_fields | map("tojson") | join(", ") }}. FastStream
 logs them outside the message's span, so their trace id is 0; the message id joins
-them to the span (its `messaging.message.id`).
+them to the span (its `messaging.message.id`). `Received` and `Processed` are logged at
+DEBUG (`MESSAGE_LOG_LEVEL`), a handler's failure at ERROR.
 """
 
 import logging
@@ -17,6 +18,12 @@ TRACE_CONTEXT = "[trace_id=%(otelTraceID)s span_id=%(otelSpanID)s]"
 LOG_FORMAT = f"%(asctime)s %(levelname)s [%(name)s] {TRACE_CONTEXT} %(message)s"
 
 BROKER_LOGGER = "{{ cookiecutter.package_name }}.broker"
+# FastStream's level for its lines about every message (`Received`, `Processed`) and
+# its `waiting for messages` at start. Those two lines a message carry no trace id,
+# and the handlers' own lines, which do, already say what became of each message: at
+# INFO they would triple the service's log lines and much of logging's CPU (README.md,
+# "What tracing costs"). LOG_LEVEL=DEBUG shows them; failures are ERROR either way.
+MESSAGE_LOG_LEVEL = logging.DEBUG
 # The fields FastStream gives each of its lines for this broker.
 FASTSTREAM_FIELDS = ({{ broker.log_fields | map("tojson") | join(", ") }})
 BROKER_LOG_FORMAT = (

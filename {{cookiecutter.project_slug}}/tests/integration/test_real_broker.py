@@ -6,6 +6,7 @@ acknowledgements and headers as in production.
 """
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -20,6 +21,7 @@ from redis.asyncio import Redis
 
 from {{ cookiecutter.package_name }}.app import app
 from {{ cookiecutter.package_name }}.handlers import dispatch_invoice
+from {{ cookiecutter.package_name }}.logs import BROKER_LOGGER
 {%- if cookiecutter.broker == "rabbit" %}
 from {{ cookiecutter.package_name }}.queues import dead_letter_queue
 {%- endif %}
@@ -33,6 +35,7 @@ from {{ cookiecutter.package_name }}.topology import (
 from {{ cookiecutter.package_name }}.topology import address, settings
 {%- endif %}
 from tests.asgi_client import asgi_get
+from tests.log_records import RecordList
 from tests.messages import INVOICE, MALFORMED_ORDER, ORDER
 from tests.spans import (
     INVOICES,
@@ -135,6 +138,30 @@ async def test_an_order_crosses_the_real_broker_in_one_trace(
     processed = dict(trace[f"{INVOICES} process"].attributes or {})
     assert processed["messaging.system"] == "{{ broker.messaging_system }}"
     assert processed["messaging.message.id"]
+
+
+async def test_faststream_s_lines_about_each_message_are_debug(
+    real_broker: {{ broker.broker_class }},
+) -> None:
+    # At LOG_LEVEL=INFO a message gives only the handlers' lines, which carry its
+    # trace id; LOG_LEVEL=DEBUG adds FastStream's `Received` and `Processed`.
+    capture = RecordList()
+    broker_logger = logging.getLogger(BROKER_LOGGER)
+    level = broker_logger.level
+    broker_logger.addHandler(capture)
+    broker_logger.setLevel(logging.DEBUG)
+    try:
+        await real_broker.publish(ORDER, **address(settings.orders_topic))
+        deadline = asyncio.get_running_loop().time() + DELIVERY_TIMEOUT
+        while not any(r.getMessage() == "Processed" for r in capture.records):
+            assert asyncio.get_running_loop().time() < deadline, "nothing processed"
+            await asyncio.sleep(0.05)
+    finally:
+        broker_logger.setLevel(level)
+        broker_logger.removeHandler(capture)
+
+    levels = {record.getMessage(): record.levelno for record in capture.records}
+    assert levels["Received"] == levels["Processed"] == logging.DEBUG
 
 
 def counted(metrics: str, name: str, topic: str) -> float:

@@ -74,8 +74,10 @@ PYTEST_SECONDS = re.compile(r" in ([\d.]+)s")
 # so `orders process`, `invoices publish`, `invoices process`.
 SPANS_PER_ORDER = 3
 MESSAGES_PER_ORDER = 2  # the order and its invoice
-# FastStream's MQTT client buffers 1000 messages a subscription; a replica holding a
-# larger backlog of orders stalls (docs/performance.md), so MQTT rounds stay below it.
+# FastStream's MQTT client buffers 1000 messages a subscription; with FastStream's
+# defaults (the plain and documented modes; the template limits Receive Maximum since
+# issue 23) a replica holding a larger backlog of orders stalls (docs/performance.md),
+# so MQTT rounds stay below it.
 BACKLOG_LIMIT = {"mqtt": 800}
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 # The batch processor's variables, by the names `--variant` gives them.

@@ -30,8 +30,23 @@ def reachable(address: tuple[str, int]) -> bool:
         return False
 
 
+@pytest.fixture(scope="session")
+def broker_listening() -> None:
+    """Skips, with the reason, the tests that need the broker at BROKER_URL when
+    nothing listens there."""
+    host, port = broker_address(settings.broker_url)
+    if not reachable((host, port)):
+        pytest.skip(
+            f"no broker reachable at BROKER_URL={settings.broker_url!r} "
+            f"({host}:{port}): start one with `docker compose up -d "
+            "{{ broker.compose_service }}`, or point BROKER_URL at yours"
+        )
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def real_broker() -> AsyncIterator[{{ broker.broker_class }}]:
+async def real_broker(
+    broker_listening: None,
+) -> AsyncIterator[{{ broker.broker_class }}]:
     """The app's broker, handlers and middleware on a real connection, shared by the
     session (joining consumer groups takes seconds); skipped, with the reason, when
     nothing listens at BROKER_URL."""
@@ -44,13 +59,6 @@ async def real_broker() -> AsyncIterator[{{ broker.broker_class }}]:
     from {{ cookiecutter.package_name }}.app import broker
 {%- endif %}
 
-    host, port = broker_address(settings.broker_url)
-    if not reachable((host, port)):
-        pytest.skip(
-            f"no broker reachable at BROKER_URL={settings.broker_url!r} "
-            f"({host}:{port}): start one with `docker compose up -d "
-            "{{ broker.compose_service }}`, or point BROKER_URL at yours"
-        )
     async with {{ broker.test_broker }}(broker, with_real=True) as connected:
 {%- if cookiecutter.broker == "rabbit" %}
         await prepare_dead_letter_queues()  # as the app does when it starts

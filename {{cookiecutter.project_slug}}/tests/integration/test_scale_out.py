@@ -155,7 +155,7 @@ async def wait_until_handled(replicas: list[Replica], count: int) -> None:
 
 
 async def test_replicas_share_the_orders_and_handle_each_once(
-    tmp_path: Path, spans: InMemorySpanExporter
+    broker_listening: None, tmp_path: Path, spans: InMemorySpanExporter
 ) -> None:
     order_ids = [f"order-{uuid.uuid4().hex[:12]}" for _ in range(ORDERS_SENT)]
 {%- if kafka %}

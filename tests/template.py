@@ -10,6 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import jinja2
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 
@@ -26,10 +28,12 @@ INCLUDES_DIR = TEMPLATE_DIR / "templates"
 
 
 def broker_prose(broker: str, name: str) -> str:
-    """One of a broker's README paragraphs (`delivery.md`, ...), as it is rendered:
+    """One of a broker's README paragraphs (`delivery.md`, ...), as it is rendered
+    (a folder shared by two brokers may say `{% if cookiecutter.broker == ... %}`):
     without its file's trailing newline."""
     folder = INCLUDES_DIR / str(BROKER_TABLE[broker]["prose_folder"])
-    return (folder / name).read_text().strip()
+    text = jinja2.Template((folder / name).read_text(), keep_trailing_newline=True)
+    return text.render(cookiecutter={**CONTEXT, "broker": broker}).strip()
 
 
 def load_hook(name: str) -> ModuleType:
